@@ -1,0 +1,24 @@
+// Output that is never half-written: every file is written to a temporary beside the target and
+// renamed over it. JSON reports go through nlohmann::json.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <span>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+namespace ttq {
+
+// Writes bytes to path atomically (temp file in the same directory + rename); creates parent
+// directories. Throws std::runtime_error naming the path on failure.
+void write_file_atomic(const std::filesystem::path& path, std::span<const uint8_t> bytes);
+void write_file_atomic(const std::filesystem::path& path, std::string_view text);
+// Pretty-printed JSON (2-space indent), atomically.
+void write_json_atomic(const std::filesystem::path& path, const nlohmann::json& j);
+
+// Reads a whole file; throws naming the path if it cannot be opened.
+std::vector<uint8_t> read_file(const std::filesystem::path& path);
+
+}  // namespace ttq
