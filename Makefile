@@ -25,6 +25,7 @@ help:
 	@echo "  make train        train the reference Fashion-MNIST lenet5 (FP then TTQ), export .ttq"
 	@echo "  make train-mnist  train the MNIST lenet5;  make train-cifar: CIFAR-10 resnet20 short recipe"
 	@echo "  make synth        Yosys + OpenSTA sky130 estimate of the array and a dense INT8 baseline"
+	@echo "                    (LIBERTY=, CLOCK_NS=); table + $(REPORTS)/synth.json"
 	@echo "  make synth-sweep  synthesis sweep over PE count and lanes, with a plot"
 	@echo "  make bench        benchmarks: RTL utilization and sim speed, trainer images/s"
 	@echo "  make regress      SEEDS=N random RTL layers against the golden model on all cores"
@@ -67,9 +68,18 @@ train train-mnist train-cifar: deps
 sim: deps
 	@echo "sim: not built yet (end to end, issue 5)"; exit 1
 
-# ---- filled in by the synthesis work (issue 6) -------------------------------------------
-synth synth-sweep: deps
-	@echo "$@: not built yet (synthesis, issue 6)"; exit 1
+# ---- synthesis (issue 6): Yosys + OpenSTA sky130 estimate, docs/SYNTHESIS.md ---------------
+# LIBERTY=path overrides the liberty file; CLOCK_NS the clock; SYNTH_MODEL the .ttq model whose
+# lenet5 conv2 layer is timed. Reports: $(REPORTS)/synth.json|.md, synth_sweep.json|.md|.png.
+synth: deps $(BUILD)/CMakeCache.txt
+	@cmake --build $(BUILD) -j $(JOBS) --target ttq_synth_layer >/dev/null
+	@LIBERTY="$(LIBERTY)" ./scripts/synth/run.py synth --build $(BUILD) --clock-ns $(CLOCK_NS) \
+	  --jobs $(JOBS)
+
+synth-sweep: deps $(BUILD)/CMakeCache.txt
+	@cmake --build $(BUILD) -j $(JOBS) --target ttq_synth_layer >/dev/null
+	@LIBERTY="$(LIBERTY)" ./scripts/synth/run.py sweep --build $(BUILD) --clock-ns $(CLOCK_NS) \
+	  --jobs $(JOBS)
 
 # ---- benchmarks: each part adds its bench script to scripts/bench.d/ ----------------------
 bench: build

@@ -1,0 +1,124 @@
+// Dense INT8 baseline: the output step of the arithmetic contract (golden/include/ttq/arith.hpp)
+// for an int8-weight layer, where P is the signed dot product and N is 0:
+//   y = saturate8(relu ? max(0, v) : v),  v = rounding_shift(Mp * P + B, S)
+// rounding_shift(v, s) = (v + 2^(s-1)) >>> s for s > 0, v for s == 0.
+// Four pipeline stages that all stall together while the result is not accepted:
+//   0 register the operands; 1 four partial products P * Mp[4k+3:4k] (the top one signed), and
+//   B plus the rounding constant; 2 add the five; 3 shift, clamp, saturate.
+// Splitting Mp in 4-bit slices keeps each multiplier at four partial-product rows, which is what
+// Yosys 0.23's array multipliers need to meet 200 MHz in sky130 (docs/SYNTHESIS.md).
+module dense_out_stage #(
+  parameter int AccW = 26,
+  localparam int PartW = AccW + 5,                    // P x 4-bit slice (signed result)
+  localparam int ProdW = AccW + 16,
+  localparam int SumW = (ProdW > 32 ? ProdW : 32) + 2
+) (
+  input  logic                   clk_i,
+  input  logic                   rst_ni,
+  input  logic                   relu_i,
+  // one accumulator and its channel's parameters
+  input  logic                   in_valid_i,
+  output logic                   in_ready_o,
+  input  logic signed [AccW-1:0] acc_i,
+  input  logic signed [15:0]     mp_i,
+  input  logic signed [31:0]     bias_i,
+  input  logic [4:0]             shift_i,
+  input  logic                   last_i,
+  // result
+  output logic                   out_valid_o,
+  input  logic                   out_ready_i,
+  output logic [7:0]             out_data_o,
+  output logic                   out_last_o
+);
+
+  logic       enable;
+  logic [3:0] valid_q, last_q;
+
+  assign enable     = !valid_q[3] || out_ready_i;
+  assign in_ready_o = enable;
+
+  // Stage 0: operands.
+  logic signed [AccW-1:0] acc0_q;
+  logic signed [15:0]     mp0_q;
+  logic signed [31:0]     bias0_q;
+  logic [4:0]             shift0_q;
+  logic [31:0]            round0_q;                  // 2^(S-1), or 0 for S = 0
+  // Stage 1: partial products.
+  logic signed [PartW-1:0] part1_q [4];
+  logic signed [32:0]     bias1_q;                   // B + rounding constant
+  logic [4:0]             shift1_q;
+  // Stage 2: sum.
+  logic signed [SumW-1:0] sum2_q;
+  logic [4:0]             shift2_q;
+  // Stage 3: result.
+  logic [7:0]             y3_q;
+
+  logic [31:0]            round_const;
+  logic signed [SumW-1:0] shifted;
+  logic [7:0]             y_sat;
+
+  // The rounding constant is decoded from the input, so stage 1 only adds it.
+  always_comb begin
+    round_const = 32'd0;
+    for (int s = 1; s <= 31; s++) begin
+      if (shift_i == 5'(s)) round_const[s-1] = 1'b1;
+    end
+  end
+  assign shifted     = sum2_q >>> shift2_q;
+
+  always_comb begin
+    if (relu_i) begin
+      if (shifted < 0) begin
+        y_sat = 8'd0;
+      end else if (shifted > 255) begin
+        y_sat = 8'd255;
+      end else begin
+        y_sat = shifted[7:0];
+      end
+    end else begin
+      if (shifted < -128) begin
+        y_sat = 8'h80;
+      end else if (shifted > 127) begin
+        y_sat = 8'h7f;
+      end else begin
+        y_sat = shifted[7:0];
+      end
+    end
+  end
+
+  // Datapath: no reset.
+  always_ff @(posedge clk_i) begin
+    if (enable) begin
+      acc0_q   <= acc_i;
+      mp0_q    <= mp_i;
+      bias0_q  <= bias_i;
+      shift0_q <= shift_i;
+      round0_q <= round_const;
+      for (int k = 0; k < 3; k++) begin
+        part1_q[k] <= PartW'(acc0_q) * PartW'($signed({1'b0, mp0_q[4*k +: 4]}));
+      end
+      part1_q[3] <= PartW'(acc0_q) * PartW'($signed(mp0_q[15:12]));
+      bias1_q  <= 33'(bias0_q) + $signed({1'b0, round0_q});
+      shift1_q <= shift0_q;
+      sum2_q   <= (SumW'(part1_q[3]) <<< 12) + (SumW'(part1_q[2]) <<< 8) +
+                  (SumW'(part1_q[1]) <<< 4) + SumW'(part1_q[0]) + SumW'(bias1_q);
+      shift2_q <= shift1_q;
+      y3_q     <= y_sat;
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      valid_q <= 4'd0;
+      last_q  <= 4'd0;
+    end else if (enable) begin
+      valid_q <= {valid_q[2:0], in_valid_i};
+      last_q  <= {last_q[2:0], in_valid_i && last_i};
+    end
+  end
+
+  assign out_valid_o = valid_q[3];
+  assign out_data_o  = y3_q;
+  assign out_last_o  = last_q[3];
+
+endmodule

@@ -1,0 +1,60 @@
+// Dense INT8 baseline: one processing element. Each accepted beat multiplies Lanes signed 8-bit
+// weights by Lanes unsigned 8-bit activations, then sums the products in an adder tree. Each
+// product is registered as two halves, x * w[3:0] and x * w[7:4] (four partial-product rows each,
+// which is what Yosys 0.23's array multipliers need to reach 200 MHz in sky130); the tree adds
+// the 2 x Lanes halves. The running sum over the fan-in lives in dense_acc_bank: sum_o is combinational from
+// the product registers, valid one cycle after valid_i, and feeds the accumulator adder directly.
+// Datapath registers have no reset; only the valid bit does.
+module dense_pe #(
+  parameter int Lanes = 4,
+  localparam int ProdW = 17,                       // s8 x u8 fits in 17 signed bits
+  localparam int LoW = 12,                         // u8 x u4
+  localparam int HiW = 13,                         // u8 x s4, signed
+  localparam int SumW = ProdW + $clog2(Lanes)      // sum of Lanes products
+) (
+  input  logic                        clk_i,
+  input  logic                        rst_ni,
+  input  logic                        valid_i,
+  input  logic [Lanes*8-1:0]          weight_i,    // lane l at [8*l +: 8], signed
+  input  logic [Lanes*8-1:0]          act_i,       // lane l at [8*l +: 8], unsigned
+  output logic                        sum_valid_o,
+  output logic signed [SumW-1:0]      sum_o
+);
+
+  if (Lanes < 1) begin : gen_bad_lanes
+    $error("dense_pe: Lanes must be >= 1");
+  end
+
+  logic [LoW-1:0]          lo_q [Lanes];
+  logic signed [HiW-1:0]   hi_q [Lanes];
+  logic                    prod_valid_q;
+
+  always_ff @(posedge clk_i) begin
+    if (valid_i) begin
+      for (int l = 0; l < Lanes; l++) begin
+        lo_q[l] <= LoW'(act_i[8*l +: 8]) * LoW'(weight_i[8*l +: 4]);
+        hi_q[l] <= HiW'($signed({1'b0, act_i[8*l +: 8]})) * HiW'($signed(weight_i[8*l+4 +: 4]));
+      end
+    end
+  end
+
+  logic signed [SumW-1:0] tree_sum;
+  always_comb begin
+    tree_sum = '0;
+    for (int l = 0; l < Lanes; l++) begin
+      tree_sum = tree_sum + (SumW'(hi_q[l]) <<< 4) + SumW'($signed({1'b0, lo_q[l]}));
+    end
+  end
+
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      prod_valid_q <= 1'b0;
+    end else begin
+      prod_valid_q <= valid_i;
+    end
+  end
+
+  assign sum_valid_o = prod_valid_q;
+  assign sum_o       = tree_sum;
+
+endmodule

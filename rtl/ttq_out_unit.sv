@@ -1,0 +1,113 @@
+// Output step of one result, three pipeline stages (advanced together by en_i):
+//   S2: Mp*P and Mn*N (16 x (AccW+1)-bit signed products)
+//   S3: Mp*P - Mn*N + B + 2^(S-1)
+//   S4: arithmetic shift by S, optional ReLU, saturation to 8 bits (ttq::output_step).
+module ttq_out_unit #(
+  parameter int unsigned AccW = 20,
+  localparam int unsigned ProdW = AccW + 17,
+  localparam int unsigned SumW  = ProdW + 2
+) (
+  input  logic             clk_i,
+  input  logic             rst_ni,
+  input  logic             clear_i,   // start of a run: drop anything in flight
+  input  logic             en_i,
+  input  logic             relu_i,
+  input  logic             vld_i,
+  input  logic [7:0]       id_i,
+  input  logic [AccW-1:0]  p_i,
+  input  logic [AccW-1:0]  n_i,
+  input  logic [15:0]      mp_i,
+  input  logic [15:0]      mn_i,
+  input  logic [31:0]      bias_i,
+  input  logic [4:0]       shift_i,
+  input  logic             last_i,
+  output logic             vld_o,
+  output logic [7:0]       id_o,
+  output logic [7:0]       y_o,
+  output logic             last_o,
+  output logic             busy_o
+);
+  if (AccW < 9 || AccW > 32) begin : gen_chk_acc
+    $error("ttq_out_unit: AccW must be 9..32, got %0d", AccW);
+  end
+
+  // ---- valid bits (control, reset) ----
+  logic s2_vld_q, s3_vld_q, s4_vld_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni || clear_i) begin
+      s2_vld_q <= 1'b0;
+      s3_vld_q <= 1'b0;
+      s4_vld_q <= 1'b0;
+    end else if (en_i) begin
+      s2_vld_q <= vld_i;
+      s3_vld_q <= s2_vld_q;
+      s4_vld_q <= s3_vld_q;
+    end
+  end
+
+  // ---- S2: products (datapath) ----
+  logic signed [ProdW-1:0] prod_p_q, prod_n_q;
+  logic signed [31:0]      s2_bias_q;
+  logic [4:0]              s2_shift_q, s3_shift_q;
+  logic [7:0]              s2_id_q, s3_id_q;
+  logic                    s2_last_q, s3_last_q;
+  always_ff @(posedge clk_i) begin
+    if (en_i) begin
+      prod_p_q   <= ProdW'($signed(mp_i) * $signed({1'b0, p_i}));
+      prod_n_q   <= ProdW'($signed(mn_i) * $signed({1'b0, n_i}));
+      s2_bias_q  <= $signed(bias_i);
+      s2_shift_q <= shift_i;
+      s2_id_q    <= id_i;
+      s2_last_q  <= last_i;
+    end
+  end
+
+  // ---- S3: sum with rounding constant ----
+  logic signed [SumW-1:0] rnd, sum_d, sum_q;
+  assign rnd   = (s2_shift_q == 5'd0) ? '0 : (SumW'(1) <<< (s2_shift_q - 5'd1));
+  assign sum_d = SumW'(prod_p_q) - SumW'(prod_n_q) + SumW'(s2_bias_q) + rnd;
+  always_ff @(posedge clk_i) begin
+    if (en_i) begin
+      sum_q      <= sum_d;
+      s3_shift_q <= s2_shift_q;
+      s3_id_q    <= s2_id_q;
+      s3_last_q  <= s2_last_q;
+    end
+  end
+
+  // ---- S4: shift, ReLU, saturate; output registers reset so no X leaves the block ----
+  logic signed [SumW-1:0] shifted;
+  logic [7:0]             y_d;
+  assign shifted = sum_q >>> s3_shift_q;
+  always_comb begin
+    if (relu_i) begin
+      if (shifted < 0)                          y_d = 8'd0;
+      else if (shifted > $signed(SumW'(255)))   y_d = 8'd255;
+      else                                      y_d = shifted[7:0];
+    end else begin
+      if (shifted < $signed(-SumW'(128)))       y_d = 8'h80;
+      else if (shifted > $signed(SumW'(127)))   y_d = 8'h7f;
+      else                                      y_d = shifted[7:0];
+    end
+  end
+
+  logic [7:0] y_q, id_q;
+  logic       last_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) begin
+      y_q    <= '0;
+      id_q   <= '0;
+      last_q <= 1'b0;
+    end else if (en_i) begin
+      y_q    <= y_d;
+      id_q   <= s3_id_q;
+      last_q <= s3_last_q;
+    end
+  end
+
+  assign vld_o  = s4_vld_q;
+  assign id_o   = id_q;
+  assign y_o    = y_q;
+  assign last_o = last_q;
+  assign busy_o = s2_vld_q || s3_vld_q || s4_vld_q;
+endmodule

@@ -1,0 +1,97 @@
+// Verilator driver of rtl/ttq_accel: one Verilated model with its own VerilatedContext (so one
+// instance per thread is safe), stream drivers with optional random valid/ready stalls, an
+// AXI4-Lite master, and run_layer() that loads a layer, streams its vectors and returns the
+// outputs with the cycle counts and performance counters read back over AXI4-Lite.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ttq/arith.hpp"
+#include "ttq/cycle_model.hpp"
+
+namespace ttq {
+
+// Register byte addresses (docs/REGISTERS.md).
+namespace reg {
+inline constexpr uint32_t kId = 0x00, kHwCfg0 = 0x04, kHwCfg1 = 0x08, kHwCfg2 = 0x0C;
+inline constexpr uint32_t kCtrl = 0x10, kStatus = 0x14, kIrqEn = 0x18, kIrqStatus = 0x1C;
+inline constexpr uint32_t kFanIn = 0x20, kRounds = 0x24, kNvec = 0x28, kLayer = 0x2C;
+inline constexpr uint32_t kErrCode = 0x30;
+inline constexpr uint32_t kPerfTotal = 0x40, kPerfBusy = 0x44, kPerfStall = 0x48,
+                          kPerfNnz = 0x4C, kPerfWloadCyc = 0x50, kPerfWloadWords = 0x54,
+                          kPerfResults = 0x58;
+}  // namespace reg
+
+struct SimOptions {
+  ArrayConfig cfg;           // must match the Verilated parameters (checked against HWCFG*)
+  double stall = 0.0;        // probability, per cycle and stream, of withholding valid / ready
+  uint64_t seed = 1;         // stall RNG and Verilator's random initial state
+  std::string trace_path;    // FST waveform file; empty = no tracing
+};
+
+struct PerfCounters {
+  uint32_t total = 0, busy = 0, stall = 0, nnz = 0, wload_cycles = 0, wload_words = 0,
+           results = 0;
+};
+
+struct LayerRun {
+  std::vector<int32_t> y;    // nvec x out_ch outputs, channel order
+  PerfCounters perf;         // read back over AXI4-Lite after the layer
+  int64_t cycles = 0;        // PERF_TOTAL: START to last result beat
+  int64_t wload_cycles = 0;  // PERF_WLOAD_CYC of the program load
+  int64_t wload_bytes = 0;
+  int64_t sim_cycles = 0;    // clock cycles simulated for this call (incl. loading, AXI-Lite)
+  int passes = 0;            // programs run (a layer over MaxOuts / OpDepth is split by outputs)
+};
+
+class AccelSim {
+ public:
+  explicit AccelSim(const SimOptions& opt);
+  ~AccelSim();
+  AccelSim(const AccelSim&) = delete;
+  AccelSim& operator=(const AccelSim&) = delete;
+
+  // Compiles and runs one ternary layer on the RTL. vectors: nvec x fan_in (row-major); y is
+  // nvec x out_ch. A layer larger than one pass (out_ch > max_outs, or op lists over op_depth)
+  // runs as several passes over output-channel slices; cycles and counters are summed.
+  // dense=true runs the "processing zeros too" schedule of the same array.
+  LayerRun run_layer(std::span<const int8_t> codes, int out_ch, int fan_in,
+                     std::span<const OutParams> out, bool relu, std::span<const uint8_t> vectors,
+                     int nvec, bool dense = false);
+  // The programs run_layer() uses: one per output-channel slice.
+  std::vector<Program> compile_passes(std::span<const int8_t> codes, int out_ch, int fan_in,
+                                      std::span<const OutParams> out, bool dense = false) const;
+  // Runs a compiled program (lets a caller reuse it or use the dense schedule).
+  LayerRun run_program(const Program& prog, bool relu, std::span<const uint8_t> vectors, int nvec);
+
+  // Loads a program and starts it, then holds rst_ni low for reset_cycles after `after` cycles
+  // of the run: the reset-in-the-middle test. Stream drivers are flushed.
+  void run_and_reset(const Program& prog, bool relu, std::span<const uint8_t> vectors, int nvec,
+                     int64_t after, int reset_cycles = 3);
+
+  uint32_t read_reg(uint32_t addr);
+  void write_reg(uint32_t addr, uint32_t value);
+  void reset(int cycles = 4);
+  void set_stall(double p) { stall_ = p; }
+  uint64_t cycles() const { return cycle_; }
+  const ArrayConfig& config() const { return opt_.cfg; }
+  bool irq() const;
+
+ private:
+  struct Impl;
+  void tick();
+  void load_program(const Program& prog);
+  void start_layer(const Program& prog, bool relu, std::span<const uint8_t> vectors, int nvec);
+  bool coin();
+
+  SimOptions opt_;
+  double stall_;
+  uint64_t cycle_ = 0;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ttq

@@ -1,0 +1,337 @@
+#include "ttq/accel_sim.hpp"
+
+#include <algorithm>
+#include <random>
+#include <stdexcept>
+#include <string>
+
+#include "Vttq_accel.h"
+#include "verilated.h"
+#include "verilated_fst_c.h"
+
+namespace ttq {
+
+struct AccelSim::Impl {
+  VerilatedContext ctx;
+  std::unique_ptr<Vttq_accel> top;
+  std::unique_ptr<VerilatedFstC> trace;
+  std::mt19937_64 rng;
+  // weight stream
+  std::vector<uint32_t> w_words;
+  size_t w_idx = 0;
+  bool w_valid = false;
+  // activation stream: 4 words of 32 bits per 128-bit beat
+  std::vector<uint32_t> a_words;
+  std::vector<uint8_t> a_last;
+  size_t a_idx = 0, a_beats = 0;
+  bool a_valid = false;
+  // result beats
+  struct Beat {
+    uint32_t data;
+    uint8_t keep;
+    bool last;
+  };
+  std::vector<Beat> results;
+  // AXI4-Lite master
+  bool awvalid = false, arvalid = false;
+  uint32_t awaddr = 0, wdata = 0, araddr = 0;
+  bool aw_hs = false, ar_hs = false, b_hs = false, r_hs = false;
+  uint32_t rdata = 0;
+  bool rst = false;
+};
+
+AccelSim::AccelSim(const SimOptions& opt) : opt_(opt), stall_(opt.stall), impl_(std::make_unique<Impl>()) {
+  opt_.cfg.validate();
+  if (opt.stall < 0.0 || opt.stall >= 1.0)
+    throw std::invalid_argument("AccelSim: stall = " + std::to_string(opt.stall) + ": must be in [0, 1)");
+  Impl& m = *impl_;
+  m.rng.seed(opt.seed);
+  m.ctx.randReset(2);
+  m.ctx.randSeed(int(opt.seed & 0x7fffffff));
+  m.ctx.commandArgs(0, static_cast<const char**>(nullptr));
+  if (!opt.trace_path.empty()) m.ctx.traceEverOn(true);
+  m.top = std::make_unique<Vttq_accel>(&m.ctx, "ttq_accel");
+  if (!opt.trace_path.empty()) {
+    m.trace = std::make_unique<VerilatedFstC>();
+    m.top->trace(m.trace.get(), 99);
+    m.trace->open(opt.trace_path.c_str());
+    if (!m.trace->isOpen()) throw std::runtime_error("AccelSim: cannot open trace file " + opt.trace_path);
+  }
+  m.top->clk_i = 0;
+  m.top->rst_ni = 0;
+  m.top->eval();
+  reset();
+  // The Verilated parameters must be the ones the schedule is compiled for.
+  const uint32_t hw0 = read_reg(reg::kHwCfg0), hw1 = read_reg(reg::kHwCfg1), hw2 = read_reg(reg::kHwCfg2);
+  const ArrayConfig& c = opt_.cfg;
+  const uint32_t want0 = uint32_t(c.num_pes) | uint32_t(c.lanes) << 8 | uint32_t(c.row_bytes) << 16 |
+                         uint32_t(c.sweep_rows) << 24;
+  const uint32_t want1 = uint32_t(c.max_fan_in) | uint32_t(c.max_outs) << 16;
+  const uint32_t want2 = uint32_t(c.op_depth) | uint32_t(c.win_rows) << 16 | uint32_t(c.adv_bits) << 24;
+  if (hw0 != want0 || hw1 != want1 || hw2 != want2)
+    throw std::invalid_argument("AccelSim: ArrayConfig does not match the Verilated ttq_accel (HWCFG " +
+                                std::to_string(hw0) + "/" + std::to_string(hw1) + "/" +
+                                std::to_string(hw2) + ")");
+}
+
+AccelSim::~AccelSim() {
+  if (impl_ && impl_->trace) impl_->trace->close();
+  if (impl_ && impl_->top) impl_->top->final();
+}
+
+bool AccelSim::coin() {
+  if (stall_ <= 0.0) return false;
+  return std::uniform_real_distribution<double>(0.0, 1.0)(impl_->rng) < stall_;
+}
+
+bool AccelSim::irq() const { return impl_->top->irq_o; }
+
+void AccelSim::tick() {
+  Impl& m = *impl_;
+  Vttq_accel& t = *m.top;
+  // drive this cycle's inputs (a master only delays asserting valid, never withdraws it)
+  if (!m.w_valid && m.w_idx < m.w_words.size()) m.w_valid = !coin();
+  if (!m.a_valid && m.a_idx < m.a_beats) m.a_valid = !coin();
+  t.rst_ni = !m.rst;
+  t.s_axis_w_tvalid_i = m.w_valid;
+  t.s_axis_w_tdata_i = m.w_valid ? m.w_words[m.w_idx] : 0;
+  t.s_axis_w_tlast_i = m.w_valid && m.w_idx + 1 == m.w_words.size();
+  t.s_axis_a_tvalid_i = m.a_valid;
+  for (int k = 0; k < 4; ++k) t.s_axis_a_tdata_i[k] = m.a_valid ? m.a_words[m.a_idx * 4 + k] : 0;
+  t.s_axis_a_tlast_i = m.a_valid && m.a_last[m.a_idx];
+  t.m_axis_r_tready_i = !coin();
+  t.s_axil_awvalid_i = m.awvalid;
+  t.s_axil_wvalid_i = m.awvalid;
+  t.s_axil_awaddr_i = m.awaddr;
+  t.s_axil_wdata_i = m.wdata;
+  t.s_axil_wstrb_i = 0xf;
+  t.s_axil_bready_i = 1;
+  t.s_axil_arvalid_i = m.arvalid;
+  t.s_axil_araddr_i = m.araddr;
+  t.s_axil_rready_i = 1;
+  t.clk_i = 0;
+  t.eval();
+  if (m.trace) m.trace->dump(m.ctx.time());
+  m.ctx.timeInc(1);
+  // handshakes at this edge
+  const bool w_hs = !m.rst && m.w_valid && t.s_axis_w_tready_o;
+  const bool a_hs = !m.rst && m.a_valid && t.s_axis_a_tready_o;
+  if (!m.rst && t.m_axis_r_tvalid_o && t.m_axis_r_tready_i)
+    m.results.push_back({t.m_axis_r_tdata_o, uint8_t(t.m_axis_r_tkeep_o), bool(t.m_axis_r_tlast_o)});
+  m.aw_hs = !m.rst && m.awvalid && t.s_axil_awready_o;
+  m.ar_hs = !m.rst && m.arvalid && t.s_axil_arready_o;
+  m.b_hs = !m.rst && t.s_axil_bvalid_o;
+  m.r_hs = !m.rst && t.s_axil_rvalid_o;
+  if (m.r_hs) m.rdata = t.s_axil_rdata_o;
+  t.clk_i = 1;
+  t.eval();
+  if (m.trace) m.trace->dump(m.ctx.time());
+  m.ctx.timeInc(1);
+  ++cycle_;
+  if (w_hs) ++m.w_idx, m.w_valid = false;
+  if (a_hs) ++m.a_idx, m.a_valid = false;
+  if (m.aw_hs) m.awvalid = false;
+  if (m.ar_hs) m.arvalid = false;
+}
+
+void AccelSim::reset(int cycles) {
+  Impl& m = *impl_;
+  m.rst = true;
+  m.w_words.clear();
+  m.w_idx = 0, m.w_valid = false;
+  m.a_words.clear(), m.a_last.clear();
+  m.a_idx = 0, m.a_beats = 0, m.a_valid = false;
+  m.awvalid = m.arvalid = false;
+  for (int i = 0; i < cycles; ++i) tick();
+  m.rst = false;
+  tick();
+}
+
+void AccelSim::write_reg(uint32_t addr, uint32_t value) {
+  Impl& m = *impl_;
+  m.awvalid = true, m.awaddr = addr, m.wdata = value;
+  for (int i = 0; m.awvalid; ++i) {
+    if (i > 1000) throw std::runtime_error("AccelSim: AXI4-Lite write to " + std::to_string(addr) + " not accepted");
+    tick();
+  }
+  for (int i = 0; !m.b_hs; ++i) {
+    if (i > 1000) throw std::runtime_error("AccelSim: no write response for " + std::to_string(addr));
+    tick();
+  }
+}
+
+uint32_t AccelSim::read_reg(uint32_t addr) {
+  Impl& m = *impl_;
+  m.arvalid = true, m.araddr = addr;
+  for (int i = 0; m.arvalid; ++i) {
+    if (i > 1000) throw std::runtime_error("AccelSim: AXI4-Lite read of " + std::to_string(addr) + " not accepted");
+    tick();
+  }
+  for (int i = 0; !m.r_hs; ++i) {
+    if (i > 1000) throw std::runtime_error("AccelSim: no read data for " + std::to_string(addr));
+    tick();
+  }
+  return m.rdata;
+}
+
+void AccelSim::load_program(const Program& prog) {
+  if (prog.cfg.num_pes != opt_.cfg.num_pes || prog.cfg.lanes != opt_.cfg.lanes ||
+      prog.cfg.sweep_rows != opt_.cfg.sweep_rows || prog.cfg.row_bytes != opt_.cfg.row_bytes ||
+      prog.cfg.win_rows != opt_.cfg.win_rows || prog.cfg.adv_bits != opt_.cfg.adv_bits)
+    throw std::invalid_argument("AccelSim: program compiled for another ArrayConfig");
+  Impl& m = *impl_;
+  m.w_words = prog.weight_stream();
+  m.w_idx = 0, m.w_valid = false;
+  const uint64_t budget = 1000 + 20 * m.w_words.size() / (1.0 - stall_);
+  for (uint64_t i = 0; m.w_idx < m.w_words.size(); ++i) {
+    if (i > budget) throw std::runtime_error("AccelSim: weight stream stuck at word " + std::to_string(m.w_idx));
+    tick();
+  }
+  if (read_reg(reg::kStatus) & 4u)
+    throw std::runtime_error("AccelSim: weight stream rejected, ERR_CODE " + std::to_string(read_reg(reg::kErrCode)));
+}
+
+void AccelSim::start_layer(const Program& prog, bool relu, std::span<const uint8_t> vectors, int nvec) {
+  if (nvec < 0 || vectors.size() != size_t(nvec) * size_t(prog.fan_in))
+    throw std::invalid_argument("AccelSim: vectors.size() = " + std::to_string(vectors.size()) +
+                                ", expected nvec * fan_in = " + std::to_string(int64_t(nvec) * prog.fan_in));
+  Impl& m = *impl_;
+  const int bb = opt_.cfg.beat_bytes(), rp = prog.row_pairs();
+  if (bb != 16) throw std::invalid_argument("AccelSim: the harness drives 128-bit activation beats");
+  m.a_beats = size_t(nvec) * rp;
+  m.a_words.assign(m.a_beats * 4, 0);
+  m.a_last.assign(m.a_beats, 0);
+  for (int v = 0; v < nvec; ++v) {
+    for (int k = 0; k < prog.fan_in; ++k) {
+      const size_t beat = size_t(v) * rp + k / bb;
+      m.a_words[beat * 4 + (k % bb) / 4] |= uint32_t(vectors[size_t(v) * prog.fan_in + k]) << (8 * (k % 4));
+    }
+    m.a_last[size_t(v) * rp + rp - 1] = 1;
+  }
+  m.a_idx = 0, m.a_valid = false;
+  m.results.clear();
+  write_reg(reg::kFanIn, uint32_t(prog.fan_in));
+  write_reg(reg::kRounds, uint32_t(prog.rounds));
+  write_reg(reg::kNvec, uint32_t(nvec));
+  write_reg(reg::kLayer, relu ? 1u : 0u);
+  write_reg(reg::kIrqEn, 3u);
+  write_reg(reg::kCtrl, 1u);
+}
+
+LayerRun AccelSim::run_program(const Program& prog, bool relu, std::span<const uint8_t> vectors, int nvec) {
+  Impl& m = *impl_;
+  const uint64_t c0 = cycle_;
+  LayerRun run;
+  load_program(prog);
+  run.wload_cycles = read_reg(reg::kPerfWloadCyc);
+  run.wload_bytes = 4 * int64_t(read_reg(reg::kPerfWloadWords));
+  start_layer(prog, relu, vectors, nvec);
+  int64_t ops = 0;
+  for (const auto& v : prog.ops) ops += int64_t(v.size());
+  const double budget = 20000.0 + 40.0 * double(nvec) * double(ops + prog.row_pairs() * prog.rounds + prog.out_ch) /
+                                      (1.0 - stall_) / (1.0 - stall_);
+  for (uint64_t i = 0; !m.top->irq_o; ++i) {
+    if (double(i) > budget)
+      throw std::runtime_error("AccelSim: layer did not finish in " + std::to_string(uint64_t(budget)) +
+                               " cycles (" + std::to_string(m.results.size()) + " result beats)");
+    tick();
+  }
+  const uint32_t status = read_reg(reg::kStatus);
+  if (status & 4u) throw std::runtime_error("AccelSim: ERR set during the layer, ERR_CODE " + std::to_string(read_reg(reg::kErrCode)));
+  write_reg(reg::kIrqStatus, 3u);
+  run.perf.total = read_reg(reg::kPerfTotal);
+  run.perf.busy = read_reg(reg::kPerfBusy);
+  run.perf.stall = read_reg(reg::kPerfStall);
+  run.perf.nnz = read_reg(reg::kPerfNnz);
+  run.perf.wload_cycles = read_reg(reg::kPerfWloadCyc);
+  run.perf.wload_words = read_reg(reg::kPerfWloadWords);
+  run.perf.results = read_reg(reg::kPerfResults);
+  run.cycles = run.perf.total;
+
+  // Scatter the result beats into channel order, checking the stream's structure.
+  const int oc = prog.out_ch;
+  run.y.assign(size_t(nvec) * oc, 0);
+  std::vector<uint8_t> seen(size_t(nvec) * oc, 0);
+  int v = 0, in_vec = 0;
+  auto put = [&](uint32_t id, uint32_t y) {
+    if (v >= nvec) throw std::runtime_error("AccelSim: result beyond the last vector (id " + std::to_string(id) + ")");
+    if (id >= uint32_t(oc)) throw std::runtime_error("AccelSim: result id " + std::to_string(id) + " >= out_ch " + std::to_string(oc) + " in vector " + std::to_string(v));
+    uint8_t& s = seen[size_t(v) * oc + id];
+    if (s) throw std::runtime_error("AccelSim: duplicate result for output " + std::to_string(id) + " of vector " + std::to_string(v));
+    s = 1;
+    run.y[size_t(v) * oc + id] = relu ? int32_t(y & 0xff) : int32_t(int8_t(y & 0xff));
+    ++in_vec;
+  };
+  for (const auto& b : m.results) {
+    if ((b.keep & 3) != 3 || (b.keep != 3 && b.keep != 15))
+      throw std::runtime_error("AccelSim: bad tkeep " + std::to_string(b.keep));
+    put((b.data >> 8) & 0xff, b.data & 0xff);
+    if (b.keep == 15) put(b.data >> 24, (b.data >> 16) & 0xff);
+    if (b.last) {
+      if (in_vec != oc) throw std::runtime_error("AccelSim: vector " + std::to_string(v) + " has " + std::to_string(in_vec) + " outputs, expected " + std::to_string(oc));
+      ++v, in_vec = 0;
+    }
+  }
+  if (v != nvec) throw std::runtime_error("AccelSim: " + std::to_string(v) + " vectors ended with tlast, expected " + std::to_string(nvec));
+  run.sim_cycles = int64_t(cycle_ - c0);
+  run.passes = 1;
+  return run;
+}
+
+std::vector<Program> AccelSim::compile_passes(std::span<const int8_t> codes, int out_ch, int fan_in,
+                                              std::span<const OutParams> out, bool dense) const {
+  if (out_ch < 1 || codes.size() != size_t(out_ch) * size_t(fan_in) || out.size() != size_t(out_ch))
+    throw std::invalid_argument("AccelSim: layer sizes: out_ch " + std::to_string(out_ch) + ", fan_in " +
+                                std::to_string(fan_in) + ", codes " + std::to_string(codes.size()) +
+                                ", params " + std::to_string(out.size()));
+  // Output-channel slices of at most max_outs, halved until every slice's ops fit the PEs.
+  for (int per = std::min(out_ch, opt_.cfg.max_outs); per >= 1; per = per / 2) {
+    std::vector<Program> passes;
+    try {
+      for (int o0 = 0; o0 < out_ch; o0 += per) {
+        const int n = std::min(per, out_ch - o0);
+        passes.push_back(compile_layer(codes.subspan(size_t(o0) * fan_in, size_t(n) * fan_in), n, fan_in,
+                                       out.subspan(size_t(o0), size_t(n)), opt_.cfg, dense));
+      }
+      return passes;
+    } catch (const std::invalid_argument& e) {
+      if (per == 1 || std::string(e.what()).find("op_depth") == std::string::npos) throw;
+    }
+  }
+  throw std::logic_error("AccelSim: unreachable");
+}
+
+LayerRun AccelSim::run_layer(std::span<const int8_t> codes, int out_ch, int fan_in,
+                             std::span<const OutParams> out, bool relu,
+                             std::span<const uint8_t> vectors, int nvec, bool dense) {
+  const std::vector<Program> passes = compile_passes(codes, out_ch, fan_in, out, dense);
+  if (passes.size() == 1) return run_program(passes[0], relu, vectors, nvec);
+  LayerRun all;
+  all.y.assign(size_t(nvec) * out_ch, 0);
+  int o0 = 0;
+  for (const Program& p : passes) {
+    const LayerRun r = run_program(p, relu, vectors, nvec);
+    for (int v = 0; v < nvec; ++v)
+      for (int o = 0; o < p.out_ch; ++o) all.y[size_t(v) * out_ch + o0 + o] = r.y[size_t(v) * p.out_ch + o];
+    o0 += p.out_ch;
+    all.cycles += r.cycles;
+    all.wload_cycles += r.wload_cycles;
+    all.wload_bytes += r.wload_bytes;
+    all.sim_cycles += r.sim_cycles;
+    all.passes += 1;
+    all.perf.total += r.perf.total, all.perf.busy += r.perf.busy, all.perf.stall += r.perf.stall;
+    all.perf.nnz += r.perf.nnz, all.perf.results += r.perf.results;
+    all.perf.wload_cycles += r.perf.wload_cycles, all.perf.wload_words += r.perf.wload_words;
+  }
+  return all;
+}
+
+void AccelSim::run_and_reset(const Program& prog, bool relu, std::span<const uint8_t> vectors, int nvec,
+                             int64_t after, int reset_cycles) {
+  load_program(prog);
+  start_layer(prog, relu, vectors, nvec);
+  for (int64_t i = 0; i < after; ++i) tick();
+  reset(reset_cycles);
+}
+
+}  // namespace ttq

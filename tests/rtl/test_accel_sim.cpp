@@ -1,0 +1,143 @@
+// The Verilator driver and the register block: outputs against the golden model, two instances
+// in two threads, waveforms on request, register map, START checks and the interrupt.
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "ttq/accel_sim.hpp"
+#include "ttq/layer.hpp"
+
+using namespace ttq;
+
+namespace {
+struct TestLayer {
+  int out_ch, fan_in, nvec;
+  std::vector<int8_t> codes;
+  std::vector<OutParams> out;
+  std::vector<uint8_t> x;
+};
+
+TestLayer make_layer(int out_ch, int fan_in, int nvec, uint64_t seed) {
+  std::mt19937_64 g(seed);
+  TestLayer l{out_ch, fan_in, nvec, {}, {}, {}};
+  l.codes.resize(size_t(out_ch) * fan_in);
+  for (auto& c : l.codes) c = int8_t(int(g() % 3) - 1);
+  l.out.resize(size_t(out_ch));
+  for (auto& o : l.out) o = OutParams{int16_t(g() % 3000), int16_t(g() % 3000), int32_t(g() % 200000) - 100000, uint8_t(8 + g() % 8)};
+  l.x.resize(size_t(nvec) * fan_in);
+  for (auto& v : l.x) v = uint8_t(g());
+  return l;
+}
+
+std::vector<int32_t> golden(const TestLayer& l, bool relu) {
+  std::vector<int32_t> y(size_t(l.nvec) * l.out_ch);
+  for (int v = 0; v < l.nvec; ++v)
+    ternary_matvec(l.codes, l.out_ch, l.fan_in, std::span<const uint8_t>(l.x).subspan(size_t(v) * l.fan_in, size_t(l.fan_in)),
+                   l.out, relu, std::span<int32_t>(y).subspan(size_t(v) * l.out_ch, size_t(l.out_ch)));
+  return y;
+}
+}  // namespace
+
+TEST_CASE("AccelSim: a layer matches the golden model and the cycle model", "[rtl]") {
+  AccelSim sim(SimOptions{});
+  const TestLayer l = make_layer(37, 333, 3, 1);
+  for (bool relu : {false, true}) {
+    const LayerRun r = sim.run_layer(l.codes, l.out_ch, l.fan_in, l.out, relu, l.x, l.nvec);
+    CHECK(r.y == golden(l, relu));
+    const CycleStats m = cycle_model(compile_layer(l.codes, l.out_ch, l.fan_in, l.out, sim.config()), l.nvec);
+    CHECK(r.cycles == m.cycles);
+    CHECK(int64_t(r.perf.nnz) == m.nonzeros);
+    CHECK(r.wload_cycles == m.wload_cycles);
+    CHECK(r.wload_bytes == m.wload_bytes);
+  }
+}
+
+TEST_CASE("AccelSim: two instances in two threads give the golden outputs", "[rtl]") {
+  const TestLayer a = make_layer(64, 500, 2, 2), b = make_layer(20, 900, 2, 3);
+  std::vector<int32_t> ya, yb;
+  std::thread ta([&] {
+    SimOptions o;
+    o.seed = 5, o.stall = 0.3;
+    AccelSim s(o);
+    ya = s.run_layer(a.codes, a.out_ch, a.fan_in, a.out, true, a.x, a.nvec).y;
+  });
+  std::thread tb([&] {
+    SimOptions o;
+    o.seed = 6, o.stall = 0.5;
+    AccelSim s(o);
+    yb = s.run_layer(b.codes, b.out_ch, b.fan_in, b.out, false, b.x, b.nvec).y;
+  });
+  ta.join();
+  tb.join();
+  CHECK(ya == golden(a, true));
+  CHECK(yb == golden(b, false));
+}
+
+TEST_CASE("AccelSim: --trace writes an FST waveform only when asked", "[rtl]") {
+  const auto path = std::filesystem::temp_directory_path() / "ttq_test_rtl_trace.fst";
+  std::filesystem::remove(path);
+  {
+    SimOptions o;
+    o.trace_path = path.string();
+    AccelSim sim(o);
+    const TestLayer l = make_layer(4, 20, 1, 4);
+    CHECK(sim.run_layer(l.codes, l.out_ch, l.fan_in, l.out, false, l.x, l.nvec).y == golden(l, false));
+  }
+  REQUIRE(std::filesystem::exists(path));
+  CHECK(std::filesystem::file_size(path) > 1000);
+  std::filesystem::remove(path);
+}
+
+TEST_CASE("registers: ID, hardware configuration, START checks, interrupt", "[rtl]") {
+  AccelSim sim(SimOptions{});
+  CHECK(sim.read_reg(reg::kId) == 0x54545133u);
+  CHECK((sim.read_reg(reg::kHwCfg0) & 0xff) == uint32_t(sim.config().num_pes));
+  CHECK(sim.read_reg(0x7fc) == 0u);  // unmapped
+  CHECK(sim.read_reg(reg::kStatus) == 0u);
+  // START with FAN_IN = 0 is refused with ERR code 6 and the error interrupt.
+  sim.write_reg(reg::kIrqEn, 2);
+  sim.write_reg(reg::kFanIn, 0);
+  sim.write_reg(reg::kRounds, 1);
+  sim.write_reg(reg::kCtrl, 1);
+  CHECK((sim.read_reg(reg::kStatus) & 5u) == 4u);  // ERR, not BUSY
+  CHECK(sim.read_reg(reg::kErrCode) == 6u);
+  CHECK(sim.read_reg(reg::kIrqStatus) == 2u);
+  CHECK(sim.irq());
+  sim.write_reg(reg::kIrqStatus, 2);  // write one to clear
+  CHECK(sim.read_reg(reg::kIrqStatus) == 0u);
+  CHECK_FALSE(sim.irq());
+  // RW registers read back; CLR_PERF clears the counters.
+  sim.write_reg(reg::kNvec, 1234);
+  CHECK(sim.read_reg(reg::kNvec) == 1234u);
+  const TestLayer l = make_layer(8, 40, 1, 9);
+  const LayerRun r = sim.run_layer(l.codes, l.out_ch, l.fan_in, l.out, false, l.x, l.nvec);
+  CHECK(r.perf.total > 0);
+  CHECK((sim.read_reg(reg::kStatus) & 2u) == 2u);  // DONE
+  sim.write_reg(reg::kCtrl, 2);
+  CHECK(sim.read_reg(reg::kPerfTotal) == 0u);
+  CHECK(sim.read_reg(reg::kPerfWloadWords) == 0u);
+}
+
+TEST_CASE("AccelSim: reset in the middle of a layer, then a clean layer", "[rtl]") {
+  SimOptions o;
+  o.stall = 0.2;
+  AccelSim sim(o);
+  const TestLayer l = make_layer(50, 400, 3, 10);
+  const Program p = compile_layer(l.codes, l.out_ch, l.fan_in, l.out, sim.config());
+  sim.run_and_reset(p, true, l.x, l.nvec, 200);
+  CHECK(sim.read_reg(reg::kStatus) == 0u);  // not busy after reset
+  CHECK(sim.run_program(p, true, l.x, l.nvec).y == golden(l, true));
+}
+
+TEST_CASE("AccelSim: a layer over one pass runs as output-channel passes", "[rtl]") {
+  AccelSim sim(SimOptions{});
+  const TestLayer l = make_layer(100, 1600, 2, 12);  // > MaxOuts and > OpDepth per PE at 64 outputs
+  const auto passes = sim.compile_passes(l.codes, l.out_ch, l.fan_in, l.out);
+  CHECK(passes.size() >= 2);
+  const LayerRun r = sim.run_layer(l.codes, l.out_ch, l.fan_in, l.out, true, l.x, l.nvec);
+  CHECK(r.passes == int(passes.size()));
+  CHECK(r.y == golden(l, true));
+  CHECK(int64_t(r.perf.results) == 2 * 100);
+}

@@ -1,0 +1,82 @@
+// The training job behind `ttq-train`: full precision then quantized (TTQ, or the TWN / BWN
+// baselines) SGD on a real dataset, per-epoch metrics and checkpoints, exact resume, plots, and
+// export of the result to a .ttq file checked against the golden integer model.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "ttq/dataset.hpp"
+#include "ttq/trainer/net.hpp"
+#include "ttq/trainer/rng.hpp"
+
+namespace ttq::train {
+
+struct TrainConfig {
+  std::string model = "lenet5";
+  std::string dataset = "fashion-mnist";
+  std::optional<std::filesystem::path> data_dir;
+  int fp_epochs = 10;
+  int q_epochs = 10;
+  std::string quant = "ttq";  // quantizer of the second phase: ttq, twn, bwn
+  int batch = 128;
+  double lr_fp = 0.05, lr_q = 0.01, momentum = 0.9, weight_decay = 5e-4;
+  // Learning-rate multiplier of the TTQ scales Wp, Wn. Their exact gradient is a SUM over up to
+  // ~10^5 weights, so at the weights' SGD rate they jump by more than their own size in one step
+  // (the authors trained with Adam, which normalizes this away); SGD needs a smaller rate.
+  double scale_lr_mult = 0.01;
+  std::string schedule = "cosine";  // cosine | step (x0.1 at 50% and 75% of each phase)
+  float ttq_t = 0.05f, ttq_sparsity = -1.0f;
+  bool quant_first = false, quant_last = true;
+  std::string augment = "auto";  // auto (crop-flip for cifar10, none otherwise) | none | crop-flip
+  int crop_pad = 4;
+  int train_limit = 0, test_limit = 0;  // use only the first N images (0: all)
+  uint64_t seed = 1;
+  int threads = 2;
+  std::filesystem::path outdir = "build/train";
+  std::filesystem::path out;     // .ttq path (default outdir/model.ttq)
+  std::filesystem::path report;  // extra copy of the report (e.g. build/reports/train-....json)
+  bool resume = false;
+  int stop_after = 0;  // stop (as if interrupted) after this many epochs in total (0: never)
+  int calib_images = 2000;
+  double calib_percentile = 99.99;
+  int trace_every = 20;  // iterations between Wp/Wn/sparsity trace records
+  bool plots = true, progress = true, do_export = true;
+
+  // The settings that determine the result (everything but output/resume/stop controls).
+  nlohmann::json identity() const;
+};
+
+// One batch as the network's input: x [C][N*H*W] = pixel/255, optionally randomly cropped
+// (zero padding crop_pad) and flipped with rng.
+void make_batch(const Dataset& d, std::span<const int> idx, bool augment, int crop_pad, Rng* rng,
+                Tensor& x, std::vector<uint8_t>& labels);
+
+struct EvalResult {
+  double loss = 0, accuracy = 0;
+  int n = 0;
+};
+EvalResult evaluate(Net& net, const Dataset& d, int batch = 500);
+
+// SGD with momentum (PyTorch form: m = mu*m + g + wd*w; w -= lr*m), weight decay on latent
+// weights only; TTQ scales updated only in a TTQ phase and projected onto [kScaleFloor, inf).
+void sgd_step(Net& net, double lr, double momentum, double weight_decay,
+              double scale_lr_mult = 1.0);
+
+// Learning rate at iteration it of a phase of `total` iterations.
+double lr_at(const std::string& schedule, double base, long it, long total);
+
+// Checkpoint: magic, JSON header (config identity, progress, history), raw float state.
+void save_checkpoint(const std::filesystem::path& path, Net& net, const nlohmann::json& header);
+nlohmann::json load_checkpoint(const std::filesystem::path& path, Net& net);
+
+// Runs the whole job; returns the final report (also written to outdir/report.json).
+nlohmann::json run_training(const TrainConfig& cfg);
+
+}  // namespace ttq::train

@@ -1,0 +1,387 @@
+#include "ttq/trainer/train.hpp"
+
+#include <omp.h>
+
+#include <Eigen/Core>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <iostream>
+#include <numbers>
+#include <sstream>
+#include <stdexcept>
+
+#include "ttq/fileio.hpp"
+#include "ttq/progress.hpp"
+#include "ttq/trainer/export.hpp"
+#include "ttq/trainer/plots.hpp"
+
+namespace ttq::train {
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+json TrainConfig::identity() const {
+  return {{"model", model},         {"dataset", dataset},
+          {"fp_epochs", fp_epochs}, {"q_epochs", q_epochs},
+          {"quant", quant},         {"batch", batch},
+          {"lr_fp", lr_fp},         {"lr_q", lr_q},
+          {"momentum", momentum},   {"weight_decay", weight_decay},
+          {"scale_lr_mult", scale_lr_mult},
+          {"schedule", schedule},   {"ttq_t", ttq_t},
+          {"ttq_sparsity", ttq_sparsity}, {"quant_first", quant_first},
+          {"quant_last", quant_last}, {"augment", augment},
+          {"crop_pad", crop_pad},   {"train_limit", train_limit},
+          {"test_limit", test_limit}, {"seed", seed},
+          {"threads", threads},     {"trace_every", trace_every}};
+}
+
+void make_batch(const Dataset& d, std::span<const int> idx, bool augment, int crop_pad, Rng* rng,
+                Tensor& x, std::vector<uint8_t>& labels) {
+  const int N = int(idx.size()), C = d.c, H = d.h, W = d.w, HW = H * W;
+  x.resize(C, N, H, W);
+  labels.resize(size_t(N));
+  for (int n = 0; n < N; ++n) {
+    const int i = idx[size_t(n)];
+    if (i < 0 || i >= d.n) throw std::out_of_range("make_batch: image index " + std::to_string(i));
+    labels[size_t(n)] = d.labels[size_t(i)];
+    const uint8_t* img = d.image(i);
+    int dy = 0, dx = 0;
+    bool flip = false;
+    if (augment) {
+      dy = int(rng->below(uint64_t(2 * crop_pad + 1))) - crop_pad;
+      dx = int(rng->below(uint64_t(2 * crop_pad + 1))) - crop_pad;
+      flip = rng->below(2) == 1;
+    }
+    for (int c = 0; c < C; ++c) {
+      float* dst = x.row(c) + size_t(n) * HW;
+      const uint8_t* src = img + size_t(c) * HW;
+      for (int y = 0; y < H; ++y)
+        for (int xx = 0; xx < W; ++xx) {
+          const int sy = y + dy, sx0 = xx + dx;
+          const int sx = flip ? W - 1 - sx0 : sx0;
+          dst[y * W + xx] = (sy >= 0 && sy < H && sx0 >= 0 && sx0 < W)
+                                ? float(src[sy * W + sx]) * (1.0f / 255.0f)
+                                : 0.0f;
+        }
+    }
+  }
+}
+
+EvalResult evaluate(Net& net, const Dataset& d, int batch) {
+  EvalResult r;
+  Tensor x;
+  std::vector<uint8_t> labels;
+  std::vector<int> idx;
+  double loss = 0;
+  long correct = 0;
+  for (int s = 0; s < d.n; s += batch) {
+    const int e = std::min(d.n, s + batch);
+    idx.resize(size_t(e - s));
+    for (int i = s; i < e; ++i) idx[size_t(i - s)] = i;
+    make_batch(d, idx, false, 0, nullptr, x, labels);
+    const LossResult lr = softmax_ce(net.forward(x, false), labels, nullptr);
+    loss += lr.loss_sum;
+    correct += lr.correct;
+  }
+  r.n = d.n;
+  r.loss = d.n ? loss / d.n : 0;
+  r.accuracy = d.n ? double(correct) / d.n : 0;
+  return r;
+}
+
+void sgd_step(Net& net, double lr, double momentum, double weight_decay, double scale_lr_mult) {
+  const float mu = float(momentum), wd = float(weight_decay);
+  for (ParamRef& p : net.params()) {
+    if (p.scale && net.mode != Quant::TTQ) continue;
+    const float flr = float(p.scale ? lr * scale_lr_mult : lr);
+    for (size_t i = 0; i < p.n; ++i) {
+      const float g = p.g[i] + (p.decay ? wd * p.v[i] : 0.0f);
+      p.m[i] = mu * p.m[i] + g;
+      p.v[i] -= flr * p.m[i];
+      if (p.scale && p.v[i] < kScaleFloor) p.v[i] = kScaleFloor;
+    }
+  }
+}
+
+double lr_at(const std::string& schedule, double base, long it, long total) {
+  if (total <= 0) return base;
+  const double f = double(it) / double(total);
+  if (schedule == "cosine") return base * 0.5 * (1.0 + std::cos(std::numbers::pi * f));
+  if (schedule == "step") return base * (f < 0.5 ? 1.0 : f < 0.75 ? 0.1 : 0.01);
+  throw std::invalid_argument("--schedule: unknown schedule '" + schedule + "' (cosine, step)");
+}
+
+// ---- checkpoints -------------------------------------------------------------------------------
+namespace {
+constexpr char kCkptMagic[8] = {'T', 'T', 'Q', 'C', 'K', 'P', 'T', '1'};
+
+std::vector<std::pair<float*, size_t>> state_arrays(Net& net) {
+  std::vector<std::pair<float*, size_t>> r;
+  for (ParamRef& p : net.params()) r.emplace_back(p.v, p.n), r.emplace_back(p.m, p.n);
+  for (BufferRef& b : net.buffers()) r.emplace_back(b.v, b.n);
+  return r;
+}
+
+template <class T>
+void put(std::vector<uint8_t>& out, const T& v) {
+  const auto* p = reinterpret_cast<const uint8_t*>(&v);
+  out.insert(out.end(), p, p + sizeof(T));
+}
+}  // namespace
+
+void save_checkpoint(const fs::path& path, Net& net, const json& header) {
+  std::vector<uint8_t> out(kCkptMagic, kCkptMagic + 8);
+  json h = header;
+  h["mode"] = to_string(net.mode);
+  const std::string text = h.dump();
+  put(out, uint64_t(text.size()));
+  out.insert(out.end(), text.begin(), text.end());
+  uint64_t count = 0;
+  const auto arrays = state_arrays(net);
+  for (auto& [p, n] : arrays) count += n;
+  put(out, count);
+  for (auto& [p, n] : arrays) {
+    const auto* b = reinterpret_cast<const uint8_t*>(p);
+    out.insert(out.end(), b, b + n * sizeof(float));
+  }
+  write_file_atomic(path, out);
+}
+
+json load_checkpoint(const fs::path& path, Net& net) {
+  const std::vector<uint8_t> in = read_file(path);
+  auto fail = [&](const std::string& what) {
+    throw std::runtime_error(path.string() + ": checkpoint " + what);
+  };
+  if (in.size() < 16 || std::memcmp(in.data(), kCkptMagic, 8) != 0) fail("has a bad magic number");
+  uint64_t len = 0;
+  std::memcpy(&len, in.data() + 8, 8);
+  if (len > in.size() - 16) fail("header length " + std::to_string(len) + " exceeds the file");
+  json h;
+  try {
+    h = json::parse(in.begin() + 16, in.begin() + 16 + long(len));
+  } catch (const std::exception& e) {
+    fail(std::string("header is not valid JSON: ") + e.what());
+  }
+  net.mode = parse_quant(h.at("mode").get<std::string>());
+  size_t off = 16 + len;
+  uint64_t count = 0;
+  if (in.size() < off + 8) fail("is truncated before the state");
+  std::memcpy(&count, in.data() + off, 8);
+  off += 8;
+  const auto arrays = state_arrays(net);
+  uint64_t expect = 0;
+  for (auto& [p, n] : arrays) expect += n;
+  if (count != expect)
+    fail("holds " + std::to_string(count) + " floats, the network has " + std::to_string(expect));
+  if (in.size() != off + count * sizeof(float))
+    fail("size " + std::to_string(in.size()) + " does not match its float count");
+  for (auto& [p, n] : arrays) {
+    std::memcpy(p, in.data() + off, n * sizeof(float));
+    off += n * sizeof(float);
+  }
+  return h;
+}
+
+// ---- the job -----------------------------------------------------------------------------------
+namespace {
+struct Phase {
+  Quant q;
+  int first_epoch, epochs;
+  double lr;
+};
+
+json layer_state(Net& net) {
+  json j = json::object();
+  for (int i : net.matmul_nodes()) {
+    MatMul& m = net.nodes[size_t(i)].mm;
+    const bool quant = m.quantizable && net.mode != Quant::Float;
+    float delta = 0;
+    if (quant && net.mode == Quant::TTQ) delta = ttq_threshold(m.w, net.ttq_t, net.ttq_sparsity);
+    // (the same set as on the normalized weights: Delta scales with max|w|)
+    if (quant && net.mode == Quant::TWN) delta = 0.7f * m.w.cwiseAbs().mean();
+    json l = {{"quantized", quant}};
+    if (quant && net.mode == Quant::TTQ) l["wp"] = m.wp, l["wn"] = m.wn;
+    if (quant && net.mode != Quant::TTQ) l["alpha"] = m.alpha;
+    l["sparsity"] = quant && net.mode != Quant::BWN ? ternary_sparsity(m.w, delta) : 0.0f;
+    j[net.nodes[size_t(i)].name] = l;
+  }
+  return j;
+}
+
+std::vector<Dataset> eval_sets(const TrainConfig& cfg) {
+  std::vector<std::string> splits = {"test"};
+  if (cfg.dataset == "cifar10") splits = {"heldout", "test"};
+  std::vector<Dataset> r;
+  for (const auto& s : splits) {
+    Dataset d = load_dataset(cfg.dataset, s, cfg.data_dir);
+    if (cfg.test_limit > 0) {
+      const std::string split = d.split;
+      d = head(d, cfg.test_limit);
+      d.split = split + "-first" + std::to_string(d.n);
+    }
+    r.push_back(std::move(d));
+  }
+  return r;
+}
+
+void check_config(const TrainConfig& cfg) {
+  auto bad = [](const std::string& opt, const std::string& v, const std::string& why) {
+    throw std::invalid_argument(opt + ": " + v + " " + why);
+  };
+  if (cfg.fp_epochs < 0) bad("--fp-epochs", std::to_string(cfg.fp_epochs), "must be >= 0");
+  if (cfg.q_epochs < 0) bad("--ttq-epochs", std::to_string(cfg.q_epochs), "must be >= 0");
+  if (cfg.fp_epochs + cfg.q_epochs == 0) bad("--fp-epochs/--ttq-epochs", "0", "nothing to train");
+  if (cfg.batch < 2) bad("--batch", std::to_string(cfg.batch), "must be >= 2 (batch norm)");
+  if (cfg.threads < 1) bad("--threads", std::to_string(cfg.threads), "must be >= 1");
+  if (!(cfg.lr_fp > 0)) bad("--lr", std::to_string(cfg.lr_fp), "must be > 0");
+  if (!(cfg.lr_q > 0)) bad("--lr-ttq", std::to_string(cfg.lr_q), "must be > 0");
+  if (!(cfg.scale_lr_mult >= 0)) bad("--scale-lr-mult", std::to_string(cfg.scale_lr_mult), "must be >= 0");
+  if (cfg.ttq_t <= 0 || cfg.ttq_t >= 1) bad("--ttq-t", std::to_string(cfg.ttq_t), "must be in (0,1)");
+  if (cfg.ttq_sparsity >= 1) bad("--ttq-sparsity", std::to_string(cfg.ttq_sparsity), "must be < 1");
+  if (cfg.augment != "auto" && cfg.augment != "none" && cfg.augment != "crop-flip")
+    bad("--augment", cfg.augment, "is not one of auto, none, crop-flip");
+  if (cfg.crop_pad < 0) bad("--crop-pad", std::to_string(cfg.crop_pad), "must be >= 0");
+  parse_quant(cfg.quant);
+  if (cfg.quant == "fp" || cfg.quant == "float")
+    if (cfg.q_epochs > 0) bad("--quant", cfg.quant, "with --ttq-epochs > 0: choose ttq, twn or bwn");
+  lr_at(cfg.schedule, 1, 0, 1);
+}
+
+std::string fmt(double v, int prec) {
+  std::ostringstream s;
+  s.setf(std::ios::fixed);
+  s.precision(prec);
+  s << v;
+  return s.str();
+}
+}  // namespace
+
+json run_training(const TrainConfig& cfg) {
+  check_config(cfg);
+  omp_set_num_threads(cfg.threads);
+  Eigen::setNbThreads(cfg.threads);
+  const fs::path ckpt = cfg.outdir / "checkpoint.bin";
+  const fs::path model_path = cfg.out.empty() ? cfg.outdir / "model.ttq" : cfg.out;
+
+  Dataset train = load_dataset(cfg.dataset, "train", cfg.data_dir);
+  if (cfg.train_limit > 0) train = head(train, cfg.train_limit);
+  std::vector<Dataset> evals = eval_sets(cfg);
+  const bool augment =
+      cfg.augment == "crop-flip" || (cfg.augment == "auto" && cfg.dataset == "cifar10");
+
+  Net net = make_net(cfg.model, train.c, train.h, train.w, train.num_classes, cfg.quant_first,
+                     cfg.quant_last);
+  net.ttq_t = cfg.ttq_t;
+  net.ttq_sparsity = cfg.ttq_sparsity;
+  init_weights(net, cfg.seed);
+
+  const Quant qmode = parse_quant(cfg.quant);
+  const int total_epochs = cfg.fp_epochs + cfg.q_epochs;
+  const int iters = (train.n + cfg.batch - 1) / cfg.batch;
+  json history = json::array(), trace = json::array();
+  int start_epoch = 0;
+  if (cfg.resume) {
+    if (!fs::exists(ckpt))
+      throw std::runtime_error("--resume: no checkpoint at " + ckpt.string());
+    const json h = load_checkpoint(ckpt, net);
+    const json want = cfg.identity(), have = h.at("config");
+    for (auto it = want.begin(); it != want.end(); ++it)
+      if (!have.contains(it.key()) || have[it.key()] != it.value())
+        throw std::invalid_argument("--resume: " + ckpt.string() + " was made with " + it.key() +
+                                    " = " + (have.contains(it.key()) ? have[it.key()].dump() : "?") +
+                                    ", this run has " + it.value().dump());
+    start_epoch = h.at("next_epoch").get<int>();
+    history = h.at("history");
+    trace = h.at("trace");
+    std::cerr << "resuming " << ckpt.string() << " at epoch " << start_epoch + 1 << "\n";
+  }
+
+  const json cfg_id = cfg.identity();
+  std::vector<int> perm(size_t(train.n));
+  Tensor x, dlogits;
+  std::vector<uint8_t> labels;
+  for (int epoch = start_epoch; epoch < total_epochs; ++epoch) {
+    if (cfg.stop_after > 0 && epoch >= cfg.stop_after) {
+      std::cerr << "stopping after epoch " << epoch << " (--stop-after)\n";
+      return json{{"stopped_after_epoch", epoch}};
+    }
+    const bool quant_phase = epoch >= cfg.fp_epochs;
+    if (quant_phase && net.mode == Quant::Float) net.begin_quantized(qmode);
+    const Phase ph = quant_phase ? Phase{qmode, cfg.fp_epochs, cfg.q_epochs, cfg.lr_q}
+                                 : Phase{Quant::Float, 0, cfg.fp_epochs, cfg.lr_fp};
+    // Data order and augmentation depend only on (seed, epoch): resume needs no RNG state.
+    Rng order(mix_seed(cfg.seed, 1000 + uint64_t(epoch)));
+    for (int i = 0; i < train.n; ++i) perm[size_t(i)] = i;
+    for (int i = train.n - 1; i > 0; --i) std::swap(perm[size_t(i)], perm[order.below(uint64_t(i) + 1)]);
+    Rng aug(mix_seed(cfg.seed, 500000 + uint64_t(epoch)));
+
+    const std::string label = std::string(quant_phase ? to_string(qmode) : "fp") + " epoch " +
+                              std::to_string(epoch + 1) + "/" + std::to_string(total_epochs);
+    std::optional<Progress> bar;
+    if (cfg.progress) bar.emplace(label, size_t(iters));
+    const auto t0 = std::chrono::steady_clock::now();
+    double loss_sum = 0, lr = 0;
+    long correct = 0, seen = 0;
+    for (int it = 0; it < iters; ++it) {
+      const int s = it * cfg.batch, e = std::min(train.n, s + cfg.batch);
+      if (e - s < 2) break;  // batch norm needs two samples
+      make_batch(train, std::span(perm).subspan(size_t(s), size_t(e - s)), augment, cfg.crop_pad,
+                 &aug, x, labels);
+      const LossResult r = softmax_ce(net.forward(x, true), labels, &dlogits);
+      net.backward(dlogits);
+      const long phase_it = long(epoch - ph.first_epoch) * iters + it;
+      lr = lr_at(cfg.schedule, ph.lr, phase_it, long(ph.epochs) * iters);
+      sgd_step(net, lr, cfg.momentum, cfg.weight_decay, cfg.scale_lr_mult);
+      loss_sum += r.loss_sum;
+      correct += r.correct;
+      seen += e - s;
+      if (cfg.trace_every > 0 && (phase_it % cfg.trace_every == 0 || it == iters - 1))
+        trace.push_back({{"epoch", epoch + double(it + 1) / iters},
+                         {"phase", to_string(net.mode)},
+                         {"layers", layer_state(net)}});
+      if (bar)
+        bar->update(size_t(it + 1), "loss " + fmt(loss_sum / seen, 4) + " acc " +
+                                        fmt(100.0 * correct / seen, 2) + "%");
+    }
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    json m = {{"epoch", epoch + 1},
+              {"phase", to_string(net.mode)},
+              {"lr_end", lr},
+              {"train_loss", loss_sum / std::max(1L, seen)},
+              {"train_acc", double(correct) / std::max(1L, seen)},
+              {"seconds", secs},
+              {"images_per_s", seen / secs},
+              {"layers", layer_state(net)}};
+    std::string evtext;
+    for (const Dataset& d : evals) {
+      const EvalResult er = evaluate(net, d);
+      m["eval"][d.split] = {{"loss", er.loss}, {"acc", er.accuracy}, {"n", er.n}};
+      evtext += " " + d.split + " " + fmt(100 * er.accuracy, 2) + "%";
+    }
+    if (bar)
+      bar->finish("loss " + fmt(loss_sum / std::max(1L, seen), 4) + " acc " +
+                  fmt(100.0 * correct / std::max(1L, seen), 2) + "%" + evtext + " " +
+                  fmt(seen / secs, 0) + " img/s");
+    history.push_back(m);
+    write_metrics(cfg.outdir, history);
+    save_checkpoint(ckpt, net,
+                    {{"config", cfg_id}, {"next_epoch", epoch + 1}, {"history", history},
+                     {"trace", trace}});
+  }
+  if (net.mode == Quant::Float && cfg.q_epochs > 0) net.begin_quantized(qmode);
+
+  json report = {{"config", cfg_id}, {"history", history}};
+  report["final"] = history.empty() ? json() : history.back();
+  // Accuracy of the full-precision model at the end of its phase, for side-by-side reporting.
+  if (cfg.fp_epochs > 0 && size_t(cfg.fp_epochs) <= history.size())
+    report["fp_final"] = history[size_t(cfg.fp_epochs) - 1]["eval"];
+  write_trace(cfg.outdir, trace);
+  if (cfg.plots) write_plots(cfg.outdir, history, trace);
+  if (cfg.do_export) report["export"] = export_and_check(net, cfg, train, evals, model_path);
+  write_json_atomic(cfg.outdir / "report.json", report);
+  if (!cfg.report.empty()) write_json_atomic(cfg.report, report);
+  return report;
+}
+
+}  // namespace ttq::train
