@@ -7,12 +7,15 @@ BUILD        ?= build
 JOBS         ?= $(shell nproc)
 REPORTS      := $(BUILD)/reports
 # End-to-end defaults (make sim)
-MODEL        ?= $(BUILD)/models/lenet5-fashion-mnist.ttq
+# MODEL: the committed reference model if present, else the one `make train` writes.
+REF_MODEL    := $(BUILD)/models/lenet5-fashion-mnist.ttq
+MODEL        ?= $(if $(wildcard models/lenet5-fashion-mnist.ttq),models/lenet5-fashion-mnist.ttq,$(REF_MODEL))
 DATASET      ?= fashion-mnist
 IMAGES       ?= 2000
 SEEDS        ?= 200
 CLOCK_NS     ?= 5.0
 
+.PHONY: systemc-example
 .PHONY: help deps build test sim train train-mnist train-cifar bench regress lint synth \
         synth-sweep data clean format
 
@@ -20,16 +23,23 @@ help:
 	@echo "ttq-accel: Trained Ternary Quantization, trainer to silicon"
 	@echo ""
 	@echo "  make sim          run a trained ternary net on the Verilated RTL over a real test set"
-	@echo "                    (MODEL=, DATASET=, IMAGES=N|all); report in $(REPORTS)/sim.json"
+	@echo "                    bit-exact vs the golden model (MODEL=, default models/ or make train;"
+	@echo "                    DATASET=, default fashion-mnist; IMAGES=N|all, default $(IMAGES));"
+	@echo "                    table + $(REPORTS)/sim.json"
 	@echo "  make test         build everything and run the Catch2/ctest regression"
-	@echo "  make train        train the reference Fashion-MNIST lenet5 (FP then TTQ), export .ttq"
+	@echo "  make systemc-example  one trained layer through the SystemC/TLM-2.0 platform (CPU, DMA,"
+	@echo "                    memory, Verilated array; MODEL=, SC_LAYER=, SC_VECTORS=, CLOCK_NS=);"
+	@echo "                    report in $(REPORTS)/systemc.json, docs/SYSTEMC.md"
+	@echo "  make train        train the reference Fashion-MNIST lenet5 (10 FP + 10 TTQ epochs), export"
+	@echo "                    $(BUILD)/models/lenet5-fashion-mnist.ttq, report, plots (RESUME=1 resumes)"
 	@echo "  make train-mnist  train the MNIST lenet5;  make train-cifar: CIFAR-10 resnet20 short recipe"
 	@echo "  make synth        Yosys + OpenSTA sky130 estimate of the array and a dense INT8 baseline"
 	@echo "                    (LIBERTY=, CLOCK_NS=); table + $(REPORTS)/synth.json"
 	@echo "  make synth-sweep  synthesis sweep over PE count and lanes, with a plot"
 	@echo "  make bench        benchmarks: RTL utilization and sim speed, trainer images/s"
-	@echo "  make regress      SEEDS=N random RTL layers against the golden model on all cores"
-	@echo "  make lint         verilator --lint-only -Wall and a Yosys read of rtl/"
+	@echo "  make regress      SEEDS=N seeds x REGRESS_LAYERS random RTL layers vs the golden model,"
+	@echo "                    all cores; summary table + $(REPORTS)/regress.json"
+	@echo "  make lint         verilator --lint-only -Wall (rtl/lint.vlt) and a Yosys read of rtl/"
 	@echo "  make deps         install missing Debian 12 packages (apt-get, as root)"
 	@echo "  make build        configure and build all C++ and Verilated targets"
 	@echo "  make data         fetch datasets into ./data if no lookup path has them"
@@ -56,28 +66,85 @@ clean:
 format:
 	@find common golden trainer sim tests -name '*.[ch]pp' | xargs clang-format -i
 
-# ---- filled in by the RTL work (issue 3) -------------------------------------------------
-lint regress: deps
-	@echo "$@: not built yet (RTL array, issue 3)"; exit 1
+# ---- RTL array (issue 3): docs/ARCHITECTURE.md, docs/REGISTERS.md --------------------------
+# lint: verilator --lint-only -Wall (waivers in rtl/lint.vlt) + Yosys read/hierarchy of rtl/ttq_*.sv
+# regress: SEEDS runs of ttq-rtl-test (REGRESS_LAYERS random layers each) on JOBS cores;
+#          summary table + $(REPORTS)/regress.json
+REGRESS_LAYERS ?= 10
+lint: deps
+	@./scripts/lint
+
+regress: deps $(BUILD)/CMakeCache.txt
+	@cmake --build $(BUILD) -j $(JOBS) --target ttq-rtl-test >/dev/null
+	@mkdir -p $(REPORTS)
+	@./scripts/regress $(BUILD) $(SEEDS) $(JOBS) $(REGRESS_LAYERS)
 
 # ---- filled in by the trainer work (issue 4) ---------------------------------------------
-train train-mnist train-cifar: deps
-	@echo "$@: not built yet (trainer, issue 4)"; exit 1
+# Reference models: fixed seed and 2 threads, so a run reproduces models/*.ttq bit for bit on the
+# same machine type. RESUME=1 continues an interrupted run from its last epoch checkpoint.
+TRAIN_SEED    ?= 1
+TRAIN_THREADS ?= 2
+TRAIN_FLAGS   ?=
+TTQ_TRAIN     := OMP_WAIT_POLICY=passive $(BUILD)/trainer/ttq-train --seed $(TRAIN_SEED) \
+                 --threads $(TRAIN_THREADS) $(if $(RESUME),--resume) $(TRAIN_FLAGS)
+# train_model(model, dataset, extra flags)
+define train_model
+	@cmake --build $(BUILD) -j $(JOBS) --target ttq-train
+	@mkdir -p $(REPORTS) $(BUILD)/models
+	$(TTQ_TRAIN) --model $(1) --dataset $(2) $(3) --outdir $(BUILD)/train/$(1)-$(2) \
+	  --out $(BUILD)/models/$(1)-$(2).ttq --report $(REPORTS)/train-$(1)-$(2).json
+	@if [ -f models/$(1)-$(2).ttq ]; then cmp -s models/$(1)-$(2).ttq $(BUILD)/models/$(1)-$(2).ttq \
+	  && echo "train: $(BUILD)/models/$(1)-$(2).ttq is bit-identical to models/$(1)-$(2).ttq" \
+	  || echo "train: $(BUILD)/models/$(1)-$(2).ttq differs from the committed models/$(1)-$(2).ttq"; fi
+endef
 
-# ---- filled in by the end-to-end work (issue 5) ------------------------------------------
-sim: deps
-	@echo "sim: not built yet (end to end, issue 5)"; exit 1
+train: deps $(BUILD)/CMakeCache.txt
+	$(call train_model,lenet5,fashion-mnist,--fp-epochs 10 --ttq-epochs 10)
+
+train-mnist: deps $(BUILD)/CMakeCache.txt
+	$(call train_model,lenet5,mnist,--fp-epochs 10 --ttq-epochs 10)
+
+# Short CIFAR-10 recipe (< 2 h on 2 cores); the paper-scale recipe is in docs/TRAINER.md.
+train-cifar: deps $(BUILD)/CMakeCache.txt
+	$(call train_model,resnet20,cifar10,--fp-epochs 12 --ttq-epochs 6 --lr 0.1 --lr-ttq 0.01 --weight-decay 1e-4)
+
+# ---- end to end (issue 5): docs/END_TO_END.md ------------------------------------------------
+# ttq-sim: every ternary layer of MODEL on the Verilated RTL over IMAGES images of DATASET's test
+# split, checked bit for bit and cycle for cycle against the golden model; JOBS threads.
+# The default MODEL is trained first (make train) when neither it nor models/... exists.
+sim: build
+	@if [ ! -f "$(MODEL)" ]; then \
+	  if [ "$(MODEL)" = "$(REF_MODEL)" ]; then $(MAKE) --no-print-directory train; \
+	  else echo "sim: MODEL=$(MODEL): file not found" >&2; exit 1; fi; fi
+	@mkdir -p $(REPORTS)
+	@$(BUILD)/sim/e2e/ttq-sim --model "$(MODEL)" --dataset $(DATASET) --images $(IMAGES) \
+	  --threads $(JOBS) --clock-ns $(CLOCK_NS) --report $(REPORTS)/sim.json
+
+# ---- SystemC / TLM-2.0 platform (issue 7): docs/SYSTEMC.md ---------------------------------
+# A layer of MODEL (default: the first ternary layer that fits; SC_LAYER= to choose) on SC_VECTORS
+# im2col vectors of real test images, CPU -> bus -> TtqAccelTlm (DMA) -> memory, at CLOCK_NS.
+# Without a trained model it runs a labelled seeded random layer.
+SC_VECTORS ?= 64
+SC_LAYER   ?=
+systemc-example: deps $(BUILD)/CMakeCache.txt
+	@cmake --build $(BUILD) -j $(JOBS) --target ttq-sc-platform >/dev/null
+	@mkdir -p $(REPORTS)
+	@SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 $(BUILD)/sim/systemc/ttq-sc-platform --quiet \
+	  $(if $(wildcard $(MODEL)),--model $(MODEL)) $(if $(SC_LAYER),--layer $(SC_LAYER)) \
+	  --vectors $(SC_VECTORS) --clock-ns $(CLOCK_NS) --report $(REPORTS)/systemc.json
 
 # ---- synthesis (issue 6): Yosys + OpenSTA sky130 estimate, docs/SYNTHESIS.md ---------------
 # LIBERTY=path overrides the liberty file; CLOCK_NS the clock; SYNTH_MODEL the .ttq model whose
 # lenet5 conv2 layer is timed. Reports: $(REPORTS)/synth.json|.md, synth_sweep.json|.md|.png.
 synth: deps $(BUILD)/CMakeCache.txt
-	@cmake --build $(BUILD) -j $(JOBS) --target ttq_synth_layer >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target ttq_synth_layer >$(BUILD)/synth-build.log 2>&1 \
+	  || { tail -30 $(BUILD)/synth-build.log; exit 1; }
 	@LIBERTY="$(LIBERTY)" ./scripts/synth/run.py synth --build $(BUILD) --clock-ns $(CLOCK_NS) \
 	  --jobs $(JOBS)
 
 synth-sweep: deps $(BUILD)/CMakeCache.txt
-	@cmake --build $(BUILD) -j $(JOBS) --target ttq_synth_layer >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target ttq_synth_layer >$(BUILD)/synth-build.log 2>&1 \
+	  || { tail -30 $(BUILD)/synth-build.log; exit 1; }
 	@LIBERTY="$(LIBERTY)" ./scripts/synth/run.py sweep --build $(BUILD) --clock-ns $(CLOCK_NS) \
 	  --jobs $(JOBS)
 

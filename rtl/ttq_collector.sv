@@ -44,8 +44,8 @@ module ttq_collector #(
   if (NumPes < 2 || NumPes % 2 != 0) begin : gen_chk_pes
     $error("ttq_collector: NumPes must be even and >= 2, got %0d", NumPes);
   end
-  if (EntDepth < 2 || (EntDepth & (EntDepth - 1)) != 0) begin : gen_chk_depth
-    $error("ttq_collector: MaxRounds * NumPes must be a power of 2, got %0d", EntDepth);
+  if (MaxRounds < 1 || MaxRounds > 255) begin : gen_chk_rounds
+    $error("ttq_collector: MaxRounds must be 1..255, got %0d", MaxRounds);
   end
 
   // ---------------- entry table: even and odd banks, one pair read per cycle ----------------

@@ -45,7 +45,8 @@ class IdxReader {
     while (got < n) {
       const unsigned chunk = unsigned(std::min<size_t>(n - got, 1u << 20));
       const int r = gzread(f_.get(), dst + got, chunk);
-      if (r < 0) throw std::runtime_error(path_.string() + ": read error in " + field + ": " + gz_error());
+      if (r < 0)
+        throw std::runtime_error(path_.string() + ": read error in " + field + ": " + gz_error());
       if (r == 0)
         throw std::runtime_error(path_.string() + ": truncated: " + field + " needs " +
                                  std::to_string(n) + " bytes, file has " + std::to_string(got));
@@ -66,7 +67,8 @@ class IdxReader {
         if (r <= 0) break;
         got += size_t(r);
       }
-      if (r < 0) throw std::runtime_error(path_.string() + ": read error in " + field + ": " + gz_error());
+      if (r < 0)
+        throw std::runtime_error(path_.string() + ": read error in " + field + ": " + gz_error());
       if (got < chunk)
         throw std::runtime_error(path_.string() + ": truncated: header promises " +
                                  std::to_string(n) + " bytes of " + field + ", file has " +
@@ -200,7 +202,8 @@ Dataset load_cifar10_bin(const std::vector<fs::path>& files) {
       throw std::runtime_error(f.string() + ": wrong size " + std::to_string(sz) +
                                " bytes: not a whole number of 3073-byte CIFAR-10 records");
     if (sz / kRec > kMaxImages)
-      throw std::runtime_error(f.string() + ": too many records (" + std::to_string(sz / kRec) + ")");
+      throw std::runtime_error(f.string() + ": too many records (" + std::to_string(sz / kRec) +
+                               ")");
     IdxReader r(f);  // gzread reads plain files too
     const size_t recs = sz / kRec;
     const std::vector<uint8_t> raw = r.read_payload(sz, "records");
@@ -234,8 +237,10 @@ Dataset slice(const Dataset& d, int begin, int end) {
 Dataset load_mnist_like(const std::string& name, const std::string& split,
                         const std::optional<fs::path>& cli_dir) {
   std::string prefix;
-  if (split == "train") prefix = "train";
-  else if (split == "test") prefix = "t10k";
+  if (split == "train")
+    prefix = "train";
+  else if (split == "test")
+    prefix = "t10k";
   else
     throw std::runtime_error(name + ": unknown split '" + split + "' (expected train or test)");
   const auto dirs = candidate_dirs(name, cli_dir);
@@ -248,7 +253,8 @@ Dataset load_mnist_like(const std::string& name, const std::string& split,
     d.split = split;
     return d;
   }
-  std::string msg = name + " " + split + ": " + prefix + "-{images-idx3,labels-idx1}-ubyte[.gz] not found in:";
+  std::string msg =
+      name + " " + split + ": " + prefix + "-{images-idx3,labels-idx1}-ubyte[.gz] not found in:";
   for (const auto& d : dirs) msg += "\n  " + d.string();
   msg += "\n(set $TTQ_DATA, pass a data directory, or run scripts/get-data)";
   throw std::runtime_error(msg);
@@ -288,7 +294,8 @@ Dataset load_cifar(const std::string& split, const std::optional<fs::path>& cli_
       return d;
     }
     std::vector<fs::path> files;
-    for (int i = 1; i <= 5; ++i) files.push_back(dir / ("data_batch_" + std::to_string(i) + ".bin"));
+    for (int i = 1; i <= 5; ++i)
+      files.push_back(dir / ("data_batch_" + std::to_string(i) + ".bin"));
     if (!std::all_of(files.begin(), files.end(), exists)) continue;
     Dataset d = load_cifar10_bin(files);
     if (d.n <= 5000)

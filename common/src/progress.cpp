@@ -17,17 +17,22 @@ Progress::Progress(std::string label, size_t total)
 
 Progress::~Progress() {
   if (finished_) return;
-  if (std::uncaught_exceptions() == 0) finish();   // completed without an explicit finish()
-  else if (tty_) std::fputc('\n', stderr);        // leave the partial bar on its own line
+  if (std::uncaught_exceptions() == 0)
+    finish();  // completed without an explicit finish()
+  else if (tty_)
+    std::fputc('\n', stderr);  // leave the partial bar on its own line
 }
 
 std::string Progress::format_duration(double s) {
   if (s < 0) s = 0;
   char buf[32];
   const long t = long(s + 0.5);
-  if (t < 60) std::snprintf(buf, sizeof buf, "%lds", t);
-  else if (t < 3600) std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
-  else std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t % 3600) / 60);
+  if (t < 60)
+    std::snprintf(buf, sizeof buf, "%lds", t);
+  else if (t < 3600)
+    std::snprintf(buf, sizeof buf, "%ldm%02lds", t / 60, t % 60);
+  else
+    std::snprintf(buf, sizeof buf, "%ldh%02ldm", t / 3600, (t % 3600) / 60);
   return buf;
 }
 
@@ -44,9 +49,12 @@ std::string Progress::line(size_t done, std::string_view metrics, bool final) co
   std::snprintf(head, sizeof head, " [%s] %3d%% %zu/%zu ", bar.c_str(), int(frac * 100), done,
                 total_);
   std::string s = label_ + head;
-  if (final) s += "in " + format_duration(elapsed);
-  else if (done > 0) s += "ETA " + format_duration(elapsed / frac - elapsed);
-  else s += "ETA ?";
+  if (final)
+    s += "in " + format_duration(elapsed);
+  else if (done > 0)
+    s += "ETA " + format_duration(elapsed / frac - elapsed);
+  else
+    s += "ETA ?";
   if (!metrics.empty()) s += "  " + std::string(metrics);
   return s;
 }
@@ -72,8 +80,10 @@ void Progress::update(size_t done, std::string_view metrics) {
 void Progress::finish(std::string_view metrics) {
   if (finished_) return;
   finished_ = true;
-  if (tty_) std::fprintf(stderr, "\r\033[K%s\n", line(total_, metrics, true).c_str());
-  else std::fprintf(stderr, "%s\n", line(total_, metrics, true).c_str());
+  if (tty_)
+    std::fprintf(stderr, "\r\033[K%s\n", line(total_, metrics, true).c_str());
+  else
+    std::fprintf(stderr, "%s\n", line(total_, metrics, true).c_str());
   std::fflush(stderr);
 }
 

@@ -30,8 +30,8 @@ void ArrayConfig::validate() const {
   if (lanes < 1 || lanes > 16) bad("lanes", lanes, "must be 1..16");
   if (row_bytes < 1 || (row_bytes & (row_bytes - 1))) bad("row_bytes", row_bytes, "must be a power of 2");
   if (win_rows < 1 || win_rows > 8) bad("win_rows", win_rows, "must be 1..8");
-  if (sweep_rows < win_rows + 2 || sweep_rows % 2 || sweep_rows > 64)
-    bad("sweep_rows", sweep_rows, "must be even, >= win_rows + 2, <= 64");
+  if (sweep_rows < win_rows + 2 || (sweep_rows & (sweep_rows - 1)) || sweep_rows > 64)
+    bad("sweep_rows", sweep_rows, "must be a power of 2, >= win_rows + 2, <= 64");
   if (adv_bits < 1 || adv_bits > 8) bad("adv_bits", adv_bits, "must be 1..8");
   if (max_fan_in < 1 || max_fan_in > kMaxFanIn) bad("max_fan_in", max_fan_in, "must be 1..65535");
   if (max_outs < 1 || max_outs > 256) bad("max_outs", max_outs, "must be 1..256");

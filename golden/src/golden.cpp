@@ -18,8 +18,8 @@ namespace ttq {
 namespace {
 
 std::string who(const Model& m, size_t i) {
-  return "node " + std::to_string(i) + " '" + m.nodes[i].name + "' (" +
-         kind_name(m.nodes[i].kind) + ")";
+  return "node " + std::to_string(i) + " '" + m.nodes[i].name + "' (" + kind_name(m.nodes[i].kind) +
+         ")";
 }
 
 int64_t floor_div(int64_t a, int64_t b) {
@@ -63,8 +63,8 @@ void im2col_any(const Src* in, const Shape& s, const MatMulParams& p, int oh, in
 // Pooling over any element type. Max ignores padded positions; Avg divides by k*k (padding
 // counts as 0), via `mean`.
 template <typename T, typename Mean>
-void pool_any(const T* in, const Shape& s, const PoolParams& p, bool is_max, const Shape& o,
-              T* out, Mean mean) {
+void pool_any(const T* in, const Shape& s, const PoolParams& p, bool is_max, const Shape& o, T* out,
+              Mean mean) {
   for (int c = 0; c < s.c; ++c)
     for (int y = 0; y < o.h; ++y)
       for (int x = 0; x < o.w; ++x) {
@@ -136,7 +136,8 @@ void gather_vectors(const Model& m, size_t i, const Tensor& in, std::span<uint8_
 void scatter_outputs(std::span<const int32_t> y, size_t npix, int out_ch, std::vector<int32_t>& d) {
   d.resize(npix * size_t(out_ch));
   for (size_t pix = 0; pix < npix; ++pix)
-    for (int o = 0; o < out_ch; ++o) d[size_t(o) * npix + pix] = y[pix * size_t(out_ch) + size_t(o)];
+    for (int o = 0; o < out_ch; ++o)
+      d[size_t(o) * npix + pix] = y[pix * size_t(out_ch) + size_t(o)];
 }
 
 void check_finite(float v, const char* name) {
@@ -163,8 +164,7 @@ uint8_t choose_shift(std::initializer_list<double> muls, double bias, const char
     m += std::to_string(mul);
   }
   throw std::invalid_argument(std::string(what) + ": multipliers" + m + " / bias " +
-                              std::to_string(bias) +
-                              " do not fit int16 / int32 even with shift 0");
+                              std::to_string(bias) + " do not fit int16 / int32 even with shift 0");
 }
 
 int16_t round16(double v, int s) { return int16_t(std::lround(std::ldexp(v, s))); }
@@ -218,7 +218,8 @@ Tensor run_node(const Model& m, size_t i, std::span<const Tensor> acts) {
   if (!(in.shape == m.nodes[size_t(n.inputs[0])].shape) || in.data.size() != in.shape.size())
     throw std::invalid_argument("run_node: " + who(m, i) + ": input tensor has the wrong shape");
   switch (n.kind) {
-    case NodeKind::Input: break;
+    case NodeKind::Input:
+      break;
     case NodeKind::Conv:
     case NodeKind::Linear: {
       const size_t npix = vectors_per_image(n);
@@ -263,14 +264,14 @@ Tensor run_node(const Model& m, size_t i, std::span<const Tensor> acts) {
   return out;
 }
 
-std::vector<std::vector<Tensor>> run_network(const Model& m,
-                                             std::span<const uint8_t* const> images,
+std::vector<std::vector<Tensor>> run_network(const Model& m, std::span<const uint8_t* const> images,
                                              const MatMulHook& hook) {
   validate(m, "run_network");
   const size_t nb = images.size();
   std::vector<std::vector<Tensor>> res(nb);
   for (size_t b = 0; b < nb; ++b) {
-    if (!images[b]) throw std::invalid_argument("run_network: image " + std::to_string(b) + " is null");
+    if (!images[b])
+      throw std::invalid_argument("run_network: image " + std::to_string(b) + " is null");
     res[b].reserve(m.nodes.size());
     res[b].push_back(input_tensor(m, images[b]));
   }
@@ -339,9 +340,9 @@ FloatReference::FloatReference(const Model& m) : impl_(std::make_unique<Impl>())
       for (int k = 0; k < p.fan_in; ++k) {
         const int8_t c = p.weights[size_t(o) * p.fan_in + k];
         w(o, k) = p.precision == Precision::Int8 ? float(c) * p.w_scale[size_t(o)]
-                  : c > 0                       ? p.wp
-                  : c < 0                       ? -p.wn
-                                                : 0.0f;
+                  : c > 0                        ? p.wp
+                  : c < 0                        ? -p.wn
+                                                 : 0.0f;
       }
   }
 }
@@ -360,7 +361,8 @@ FloatTensor FloatReference::run_node(size_t i, std::span<const FloatTensor> acts
     throw std::invalid_argument("FloatReference::run_node: " + who(m, i) +
                                 ": input tensor has the wrong shape");
   switch (n.kind) {
-    case NodeKind::Input: break;
+    case NodeKind::Input:
+      break;
     case NodeKind::Conv:
     case NodeKind::Linear: {
       const MatMulParams& p = n.mm;
@@ -439,11 +441,10 @@ EvalResult evaluate(const Model& m, const Dataset& d, int images, bool with_floa
   validate(m, "evaluate");
   const Shape& s = m.nodes[0].shape;
   if (d.c != s.c || d.h != s.h || d.w != s.w)
-    throw std::invalid_argument("evaluate: dataset " + d.name + " images are " +
-                                std::to_string(d.c) + "x" + std::to_string(d.h) + "x" +
-                                std::to_string(d.w) + " but the model input is " +
-                                std::to_string(s.c) + "x" + std::to_string(s.h) + "x" +
-                                std::to_string(s.w));
+    throw std::invalid_argument(
+        "evaluate: dataset " + d.name + " images are " + std::to_string(d.c) + "x" +
+        std::to_string(d.h) + "x" + std::to_string(d.w) + " but the model input is " +
+        std::to_string(s.c) + "x" + std::to_string(s.h) + "x" + std::to_string(s.w));
   const int n = images <= 0 ? d.n : std::min(images, d.n);
   std::unique_ptr<FloatReference> ref;
   if (with_float) ref = std::make_unique<FloatReference>(m);
@@ -503,8 +504,8 @@ EvalResult evaluate(const Model& m, const Dataset& d, int images, bool with_floa
 // ---- export helpers ----------------------------------------------------------------------------
 
 OutParams quantize_out_params(float a, float b, float wp, float wn, float s_in, float s_out) {
-  for (auto [v, name] : {std::pair{a, "a"}, {b, "b"}, {wp, "wp"}, {wn, "wn"}, {s_in, "s_in"},
-                         {s_out, "s_out"}})
+  for (auto [v, name] :
+       {std::pair{a, "a"}, {b, "b"}, {wp, "wp"}, {wn, "wn"}, {s_in, "s_in"}, {s_out, "s_out"}})
     check_finite(v, name);
   if (s_in <= 0 || s_out <= 0)
     throw std::invalid_argument("quantize_out_params: scales must be > 0 (s_in " +
@@ -527,7 +528,9 @@ OutParams quantize_out_params_int8(float a, float b, float w_scale, float s_in, 
 
 AddParams quantize_add(float sa, float sb, float so, bool relu) {
   for (auto [v, name] : {std::pair{sa, "sa"}, {sb, "sb"}, {so, "so"}}) check_finite(v, name);
-  if (so <= 0) throw std::invalid_argument("quantize_add: output scale " + std::to_string(so) + " must be > 0");
+  if (so <= 0)
+    throw std::invalid_argument("quantize_add: output scale " + std::to_string(so) +
+                                " must be > 0");
   const double ma = double(sa) / so, mb = double(sb) / so;
   AddParams p;
   p.shift = choose_shift({ma, mb}, 0.0, "quantize_add");

@@ -13,8 +13,8 @@ namespace ttq {
 namespace {
 
 std::string node_ref(const Model& m, size_t i) {
-  return "node " + std::to_string(i) + " '" + m.nodes[i].name + "' (" +
-         kind_name(m.nodes[i].kind) + ")";
+  return "node " + std::to_string(i) + " '" + m.nodes[i].name + "' (" + kind_name(m.nodes[i].kind) +
+         ")";
 }
 
 std::string shape_str(const Shape& s) {
@@ -32,9 +32,12 @@ bool is_text(const std::string& s) {
 
 int expected_inputs(NodeKind k) {
   switch (k) {
-    case NodeKind::Input: return 0;
-    case NodeKind::Add: return 2;
-    default: return 1;
+    case NodeKind::Input:
+      return 0;
+    case NodeKind::Add:
+      return 2;
+    default:
+      return 1;
   }
 }
 
@@ -155,17 +158,20 @@ uint32_t crc32_of(std::span<const uint8_t> b) {
   return uint32_t(c);
 }
 
-
 }  // namespace
 
 // ---- codes ------------------------------------------------------------------------------------
 
 uint8_t encode_code(int8_t code) {
   switch (code) {
-    case 0: return 0b00;
-    case 1: return 0b01;
-    case -1: return 0b11;
-    default: fail("ternary code " + std::to_string(code) + " is not in {-1, 0, 1}");
+    case 0:
+      return 0b00;
+    case 1:
+      return 0b01;
+    case -1:
+      return 0b11;
+    default:
+      fail("ternary code " + std::to_string(code) + " is not in {-1, 0, 1}");
   }
 }
 
@@ -189,29 +195,39 @@ std::vector<int8_t> unpack_codes(std::span<const uint8_t> packed, size_t count,
   }
   for (size_t k = count; k < packed.size() * 4; ++k)
     if ((packed[k / 4] >> (2 * (k % 4))) & 3u)
-      fail(what + ": nonzero padding bits after the last code (weight index " +
-           std::to_string(k) + ")");
+      fail(what + ": nonzero padding bits after the last code (weight index " + std::to_string(k) +
+           ")");
   return out;
 }
 
 const char* kind_name(NodeKind k) {
   switch (k) {
-    case NodeKind::Input: return "Input";
-    case NodeKind::Conv: return "Conv";
-    case NodeKind::Linear: return "Linear";
-    case NodeKind::MaxPool: return "MaxPool";
-    case NodeKind::AvgPool: return "AvgPool";
-    case NodeKind::GlobalAvgPool: return "GlobalAvgPool";
-    case NodeKind::Add: return "Add";
-    case NodeKind::ShortcutA: return "ShortcutA";
+    case NodeKind::Input:
+      return "Input";
+    case NodeKind::Conv:
+      return "Conv";
+    case NodeKind::Linear:
+      return "Linear";
+    case NodeKind::MaxPool:
+      return "MaxPool";
+    case NodeKind::AvgPool:
+      return "AvgPool";
+    case NodeKind::GlobalAvgPool:
+      return "GlobalAvgPool";
+    case NodeKind::Add:
+      return "Add";
+    case NodeKind::ShortcutA:
+      return "ShortcutA";
   }
   return "?";
 }
 
 const char* precision_name(Precision p) {
   switch (p) {
-    case Precision::Ternary: return "ternary";
-    case Precision::Int8: return "int8";
+    case Precision::Ternary:
+      return "ternary";
+    case Precision::Int8:
+      return "int8";
   }
   return "?";
 }
@@ -232,7 +248,8 @@ Shape infer_shape(const Model& m, size_t i) {
            " is not an earlier node");
   auto in = [&](size_t k) { return m.nodes[size_t(n.inputs[k])].shape; };
   switch (n.kind) {
-    case NodeKind::Input: return n.shape;
+    case NodeKind::Input:
+      return n.shape;
     case NodeKind::Conv: {
       const auto& p = n.mm;
       const Shape s = in(0);
@@ -244,7 +261,8 @@ Shape infer_shape(const Model& m, size_t i) {
              shape_str(s));
       return {p.out_ch, oh, ow};
     }
-    case NodeKind::Linear: return {n.mm.out_ch, 1, 1};
+    case NodeKind::Linear:
+      return {n.mm.out_ch, 1, 1};
     case NodeKind::MaxPool:
     case NodeKind::AvgPool: {
       const auto& p = n.pool;
@@ -256,7 +274,8 @@ Shape infer_shape(const Model& m, size_t i) {
              " pad " + std::to_string(p.pad) + " does not fit input " + shape_str(s));
       return {s.c, oh, ow};
     }
-    case NodeKind::GlobalAvgPool: return {in(0).c, 1, 1};
+    case NodeKind::GlobalAvgPool:
+      return {in(0).c, 1, 1};
     case NodeKind::Add:
       if (!(in(0) == in(1)))
         fail(who + ": input shapes differ: " + shape_str(in(0)) + " vs " + shape_str(in(1)));
@@ -277,7 +296,8 @@ Shape infer_shape(const Model& m, size_t i) {
 void validate(const Model& m, const std::string& src) {
   if (m.nodes.empty()) fail(src + ": model has no nodes");
   if (int(m.nodes.size()) > kMaxNodes)
-    fail(src + ": " + std::to_string(m.nodes.size()) + " nodes exceed " + std::to_string(kMaxNodes));
+    fail(src + ": " + std::to_string(m.nodes.size()) + " nodes exceed " +
+         std::to_string(kMaxNodes));
   if (m.num_classes < 1 || m.num_classes > kMaxDim)
     fail(src + ": num_classes " + std::to_string(m.num_classes) + " out of range");
   if (m.arch.size() > size_t(kMaxNameLen) || m.dataset.size() > size_t(kMaxNameLen))
@@ -289,8 +309,7 @@ void validate(const Model& m, const std::string& src) {
     const std::string who = src + ": " + node_ref(m, i);
     if (n.name.size() > size_t(kMaxNameLen) || !is_text(n.name))
       fail(who + ": name too long or contains control characters");
-    if ((i == 0) != (n.kind == NodeKind::Input))
-      fail(who + ": node 0 must be the only Input node");
+    if ((i == 0) != (n.kind == NodeKind::Input)) fail(who + ": node 0 must be the only Input node");
     const Shape s = [&] {
       try {
         return infer_shape(m, i);
@@ -320,9 +339,8 @@ void validate(const Model& m, const std::string& src) {
                " is a signed tensor; matmul inputs must be unsigned 8-bit");
         if (p.out_ch < 1 || p.out_ch > kMaxDim)
           fail(who + ": out_ch " + std::to_string(p.out_ch) + " out of range");
-        const long fan = n.kind == NodeKind::Conv
-                             ? long(src_node.shape.c) * p.kh * p.kw
-                             : long(src_node.shape.size());
+        const long fan = n.kind == NodeKind::Conv ? long(src_node.shape.c) * p.kh * p.kw
+                                                  : long(src_node.shape.size());
         if (n.kind == NodeKind::Linear && (p.kh != 1 || p.kw != 1 || p.stride != 1 || p.pad != 0))
           fail(who + ": Linear needs kh = kw = stride = 1 and pad = 0");
         if (p.fan_in != fan)
@@ -369,8 +387,8 @@ void validate(const Model& m, const std::string& src) {
           if (!std::isfinite(p.a[o]) || !std::isfinite(p.b[o]))
             fail(who + ": a/b[" + std::to_string(o) + "] is not finite");
           if (p.out[o].shift > kMaxShift)
-            fail(who + ": out[" + std::to_string(o) + "].shift = " +
-                 std::to_string(p.out[o].shift) + " exceeds kMaxShift " +
+            fail(who + ": out[" + std::to_string(o) +
+                 "].shift = " + std::to_string(p.out[o].shift) + " exceeds kMaxShift " +
                  std::to_string(kMaxShift));
         }
         if (n.q.is_signed == p.relu)
@@ -440,13 +458,18 @@ std::vector<uint8_t> serialize(const Model& m) {
         break;
       }
       case NodeKind::MaxPool:
-      case NodeKind::AvgPool: w.i32(n.pool.k), w.i32(n.pool.stride), w.i32(n.pool.pad); break;
+      case NodeKind::AvgPool:
+        w.i32(n.pool.k), w.i32(n.pool.stride), w.i32(n.pool.pad);
+        break;
       case NodeKind::Add:
         w.i16(n.add.ma), w.i16(n.add.mb), w.u8(n.add.shift), w.u8(n.add.relu ? 1 : 0);
         break;
-      case NodeKind::ShortcutA: w.i32(n.sc.stride); break;
+      case NodeKind::ShortcutA:
+        w.i32(n.sc.stride);
+        break;
       case NodeKind::Input:
-      case NodeKind::GlobalAvgPool: break;
+      case NodeKind::GlobalAvgPool:
+        break;
     }
   }
   w.u32(crc32_of(w.buf));
@@ -569,14 +592,17 @@ Model deserialize(std::span<const uint8_t> bytes, const std::string& src) {
         n.add.shift = r.u8(fn + "add.shift");
         n.add.relu = r.flag(fn + "add.relu");
         break;
-      case NodeKind::ShortcutA: n.sc.stride = r.bounded(fn + "shortcut.stride", 1, kMaxDim); break;
+      case NodeKind::ShortcutA:
+        n.sc.stride = r.bounded(fn + "shortcut.stride", 1, kMaxDim);
+        break;
       case NodeKind::Input:
-      case NodeKind::GlobalAvgPool: break;
+      case NodeKind::GlobalAvgPool:
+        break;
     }
   }
   if (r.remaining() != 0)
-    fail(src + ": " + std::to_string(r.remaining()) + " trailing bytes after the last node (offset " +
-         std::to_string(r.pos()) + ")");
+    fail(src + ": " + std::to_string(r.remaining()) +
+         " trailing bytes after the last node (offset " + std::to_string(r.pos()) + ")");
   validate(m, src);
   return m;
 }

@@ -32,11 +32,15 @@ nlohmann::json layer_table(const ttq::Model& m) {
       if (!ins.empty()) ins += ',';
       ins += std::to_string(k);
     }
-    const std::string shape =
-        std::to_string(n.shape.c) + "x" + std::to_string(n.shape.h) + "x" + std::to_string(n.shape.w);
-    nlohmann::json row = {{"index", i},   {"name", n.name},         {"kind", ttq::kind_name(n.kind)},
-                          {"inputs", n.inputs}, {"shape", {n.shape.c, n.shape.h, n.shape.w}},
-                          {"scale", n.q.scale}, {"signed", n.q.is_signed}};
+    const std::string shape = std::to_string(n.shape.c) + "x" + std::to_string(n.shape.h) + "x" +
+                              std::to_string(n.shape.w);
+    nlohmann::json row = {{"index", i},
+                          {"name", n.name},
+                          {"kind", ttq::kind_name(n.kind)},
+                          {"inputs", n.inputs},
+                          {"shape", {n.shape.c, n.shape.h, n.shape.w}},
+                          {"scale", n.q.scale},
+                          {"signed", n.q.is_signed}};
     const bool mm = n.kind == ttq::NodeKind::Conv || n.kind == ttq::NodeKind::Linear;
     if (mm) {
       const auto& p = n.mm;
@@ -56,8 +60,8 @@ nlohmann::json layer_table(const ttq::Model& m) {
       if (n.kind == ttq::NodeKind::Conv)
         row["kernel"] = {p.kh, p.kw}, row["stride"] = p.stride, row["pad"] = p.pad;
     } else {
-      std::printf("%-3zu %-14s %-13s %-7s %-9s %-11s\n", i, n.name.c_str(),
-                  ttq::kind_name(n.kind), "", ins.c_str(), shape.c_str());
+      std::printf("%-3zu %-14s %-13s %-7s %-9s %-11s\n", i, n.name.c_str(), ttq::kind_name(n.kind),
+                  "", ins.c_str(), shape.c_str());
     }
     rows.push_back(row);
   }
@@ -77,7 +81,9 @@ int run(int argc, char** argv) {
   app.add_option("--data-dir", data_dir, "dataset directory searched first");
   app.add_option("--images", images, "evaluate the first N images (0 = all)")
       ->check(CLI::NonNegativeNumber);
-  app.add_option("--threads", threads, "worker threads")->capture_default_str()->check(CLI::Range(1, 64));
+  app.add_option("--threads", threads, "worker threads")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
   app.add_flag("--no-float", no_float, "skip the float reference");
   app.add_option("--json", json_out, "write a JSON report here");
   try {
@@ -110,8 +116,7 @@ int run(int argc, char** argv) {
   const ttq::EvalResult r = ttq::evaluate(m, d, images, !no_float, threads, true);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("\n%s %s: %d images\n", d.name.c_str(), d.split.c_str(), r.n);
-  if (!no_float)
-    std::printf("  float reference accuracy  %6.2f%%\n", 100.0 * r.acc_float());
+  if (!no_float) std::printf("  float reference accuracy  %6.2f%%\n", 100.0 * r.acc_float());
   std::printf("  golden integer accuracy   %6.2f%%\n", 100.0 * r.acc_int());
   if (!no_float)
     std::printf("  integer / float agreement %6.2f%% of predictions\n", 100.0 * r.agree / r.n);

@@ -49,7 +49,8 @@ class Builder {
   }
   int shortcut(int in, int out_ch, int stride) {
     const Shape s = m.nodes[size_t(in)].shape;
-    const int i = simple(NodeKind::ShortcutA, in, {out_ch, (s.h - 1) / stride + 1, (s.w - 1) / stride + 1});
+    const int i =
+        simple(NodeKind::ShortcutA, in, {out_ch, (s.h - 1) / stride + 1, (s.w - 1) / stride + 1});
     m.nodes[size_t(i)].sc.stride = stride;
     return i;
   }
@@ -119,7 +120,9 @@ class Builder {
     for (int i = 0; i < out_ch * fan_in; ++i) {
       const float r = u(rng_);
       p.weights.push_back(prec == Precision::Int8 ? int8_t(std::lround(254 * r - 127))
-                                                  : int8_t(r < 0.35f ? 0 : r < 0.675f ? 1 : -1));
+                                                  : int8_t(r < 0.35f    ? 0
+                                                           : r < 0.675f ? 1
+                                                                        : -1));
     }
     const float sc = 1.0f / std::sqrt(float(fan_in));
     p.wp = p.wn = sc;
@@ -136,14 +139,14 @@ class Builder {
   Model m;
 };
 
+// The trainer's lenet5: conv 5x5 32 (int8) - pool - conv 5x5 64 - pool - fc 512 - fc 10.
 Model lenet5(const Dataset& d) {
   Builder b({1, 28, 28}, 1);
-  int x = b.conv(0, 6, 5, 1, 2, true, Precision::Int8);
-  x = b.simple(NodeKind::MaxPool, x, {6, 14, 14}, {2, 2, 0});
-  x = b.conv(x, 16, 5, 1, 0, true, Precision::Ternary);
-  x = b.simple(NodeKind::MaxPool, x, {16, 5, 5}, {2, 2, 0});
-  x = b.linear(x, 120, true);
-  x = b.linear(x, 84, true);
+  int x = b.conv(0, 32, 5, 1, 2, true, Precision::Int8);
+  x = b.simple(NodeKind::MaxPool, x, {32, 14, 14}, {2, 2, 0});
+  x = b.conv(x, 64, 5, 1, 0, true, Precision::Ternary);
+  x = b.simple(NodeKind::MaxPool, x, {64, 5, 5}, {2, 2, 0});
+  x = b.linear(x, 512, true);
   b.linear(x, 10, false);
   return b.finish("lenet5-shape", "fashion-mnist", d);
 }
@@ -186,12 +189,17 @@ nlohmann::json bench(const Model& m, const Dataset& d, int images) {
   for (int i = 0; i < images; ++i) ref.run(ptrs[size_t(i)]);
   const double t_float = std::chrono::duration<double>(clk::now() - t0).count();
   const SizeReport sr = size_report(m);
-  std::printf("%-15s %9zu MACs/image  integer golden %8.1f images/s  float reference %8.1f images/s"
-              "  file %zu B (fp32 weights / file %.1fx)\n",
-              m.arch.c_str(), macs, images / t_int, images / t_float, sr.file_bytes, sr.ratio_file);
-  return {{"arch", m.arch}, {"dataset", d.name + " " + d.split}, {"images", images},
-          {"macs_per_image", macs}, {"size", to_json(size_report(m))},
-          {"golden_int_images_per_s", images / t_int}, {"float_ref_images_per_s", images / t_float},
+  std::printf(
+      "%-15s %9zu MACs/image  integer golden %8.1f images/s  float reference %8.1f images/s"
+      "  file %zu B (fp32 weights / file %.1fx)\n",
+      m.arch.c_str(), macs, images / t_int, images / t_float, sr.file_bytes, sr.ratio_file);
+  return {{"arch", m.arch},
+          {"dataset", d.name + " " + d.split},
+          {"images", images},
+          {"macs_per_image", macs},
+          {"size", to_json(size_report(m))},
+          {"golden_int_images_per_s", images / t_int},
+          {"float_ref_images_per_s", images / t_float},
           {"threads", 1}};
 }
 
@@ -200,7 +208,9 @@ int run(int argc, char** argv) {
   std::string out = "build/reports/golden_bench.json";
   int images = 256;
   app.add_option("--json", out, "report path")->capture_default_str();
-  app.add_option("--images", images, "images per network")->capture_default_str()->check(CLI::PositiveNumber);
+  app.add_option("--images", images, "images per network")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -208,8 +218,9 @@ int run(int argc, char** argv) {
   }
   const Dataset fm = load_dataset("fashion-mnist", "test");
   const Dataset cf = load_dataset("cifar10", "test");
-  nlohmann::json r = {{"note", "random ternary weights, calibrated scales; speed only"},
-                      {"results", {bench(lenet5(fm), fm, images * 8), bench(resnet20(cf), cf, images)}}};
+  nlohmann::json r = {
+      {"note", "random ternary weights, calibrated scales; speed only"},
+      {"results", {bench(lenet5(fm), fm, images * 8), bench(resnet20(cf), cf, images)}}};
   write_json_atomic(out, r);
   std::printf("report: %s\n", out.c_str());
   return 0;

@@ -382,9 +382,11 @@ def memory_instances(design: Design, params: dict[str, int], outdir: Path) -> li
     """[{module, params, count}] of the design's memory modules, from an elaboration (real RTL)."""
     outdir.mkdir(parents=True, exist_ok=True)
     js = outdir / "elab.json"
-    chp = " ".join(f"-chparam {k} {v}" for k, v in params.items())
+    # chparam before hierarchy, as in synth.tcl (Yosys 0.23's hierarchy -chparam can assert)
+    chp = " ".join(f"-set {k} {v}" for k, v in params.items())
     script = (f"read_verilog -sv -DSYNTHESIS {' '.join(design.files)}; "
-              f"hierarchy -check -top {design.top} {chp}; proc; write_json {js}")
+              + (f"chparam {chp} {design.top}; " if chp else "")
+              + f"hierarchy -check -top {design.top}; proc; write_json {js}")
     r = subprocess.run(["yosys", "-q", "-p", script], capture_output=True, text=True)
     if r.returncode != 0 or not js.is_file():
         raise SynthError(f"yosys elaboration of {design.top} {params} failed:\n"
@@ -428,9 +430,12 @@ def flow_stamp(lib: Path, clock_ns: float, files: list[Path]) -> str:
 
 
 def synth_memory(design: Design, mem: dict, build: Path, lib: Path, areas: dict[str, float],
-                 clock_ns: float) -> dict:
-    src = next(Path(f) for f in design.files if Path(f).stem == mem["module"])
-    tag = mem["module"] + "".join(f"_{k}{v}" for k, v in sorted(mem["params"].items()))
+                 clock_ns: float, shell: bool = False) -> dict:
+    """One memory (or, with shell=True, its timing shell) synthesized and timed on its own."""
+    src = next(Path(f) for f in (design.shell_files() if shell else design.files)
+               if Path(f).stem == mem["module"])
+    tag = ("shell_" if shell else "") + mem["module"] + "".join(
+        f"_{k}{v}" for k, v in sorted(mem["params"].items()))
     outdir = build / "synth" / "mem" / tag
     stamp = flow_stamp(lib, clock_ns, [src])
     cache = outdir / "result.json"
@@ -458,11 +463,12 @@ def synth_memory(design: Design, mem: dict, build: Path, lib: Path, areas: dict[
 
 
 def memory_future(pool: cf.Executor, design: Design, mem: dict, build: Path, lib: Path,
-                  areas: dict[str, float], clock_ns: float) -> cf.Future:
-    key = mem["module"] + json.dumps(mem["params"], sort_keys=True)
+                  areas: dict[str, float], clock_ns: float, shell: bool = False) -> cf.Future:
+    key = str(shell) + mem["module"] + json.dumps(mem["params"], sort_keys=True)
     with _mem_lock:
         if key not in _mem_futs:
-            _mem_futs[key] = pool.submit(synth_memory, design, mem, build, lib, areas, clock_ns)
+            _mem_futs[key] = pool.submit(synth_memory, design, mem, build, lib, areas, clock_ns,
+                                         shell)
         return _mem_futs[key]
 
 
@@ -504,21 +510,33 @@ def layer_timing(build: Path, num_pes: int, lanes: int, extra: list[str],
 
 def synth_point(design: Design, params: dict[str, int], outdir: Path, lib: Path,
                 areas: dict[str, float], clock_ns: float, build: Path,
-                pool: cf.Executor) -> dict:
-    """Flattened run (+ STA) and hierarchical run of the design with memory timing shells, and
-    each distinct memory on its own; combined into one result."""
+                pool: cf.Executor, hier_run: bool = True) -> dict:
+    """Flattened run (+ STA) of the design with memory timing shells, the hierarchical run for
+    the block split (hier_run; else the shells are synthesized on their own to subtract them),
+    and each distinct memory on its own; combined into one result."""
     t0 = time.time()
     files = design.shell_files()
     mems = memory_instances(design, params, outdir)
     mem_futs = [memory_future(pool, design, m, build, lib, areas, clock_ns) for m in mems]
     flat = Job(design, params, outdir, True, files, design.top)
     fut_flat = pool.submit(lambda: (run_yosys(flat, lib, clock_ns), run_sta(flat, lib, clock_ns)))
-    fut_hier = pool.submit(run_yosys, Job(design, params, outdir, False, files, design.top), lib,
-                           clock_ns)
+    if hier_run:
+        fut_hier = pool.submit(run_yosys, Job(design, params, outdir, False, files, design.top),
+                               lib, clock_ns)
+    else:
+        shell_futs = [memory_future(pool, design, m, build, lib, areas, clock_ns, True)
+                      for m in mems]
     _, sta = fut_flat.result()
-    fut_hier.result()
     fl = flat_stats(outdir, areas)
-    hier = hier_blocks(outdir, design, areas)
+    if hier_run:
+        fut_hier.result()
+        hier = hier_blocks(outdir, design, areas)
+    else:
+        sh = [(f.result(), m["count"]) for f, m in zip(shell_futs, mems)]
+        hier = {"logic_um2": 0.0, "blocks_um2": {b: 0.0 for b in BLOCKS}, "modules": {},
+                "shells": {"area_um2": sum(r["area_um2"] * n for r, n in sh),
+                           "flip_flops": sum(r["flip_flops"] * n for r, n in sh),
+                           "cells": sum(r["cells"] * n for r, n in sh)}}
     mem_res = []
     for m, f in zip(mems, mem_futs):
         r = dict(f.result())
@@ -532,9 +550,13 @@ def synth_point(design: Design, params: dict[str, int], outdir: Path, lib: Path,
     shells = hier["shells"]
     logic = fl["area_um2"] - shells["area_um2"]
     # Block split of the logic from the hierarchical run, scaled to the flattened logic area.
-    scale = logic / hier["logic_um2"] if hier["logic_um2"] else 0.0
-    blocks = {b: a * scale for b, a in hier["blocks_um2"].items()}
-    blocks["buffers"] += mem_area
+    if hier_run:
+        scale = logic / hier["logic_um2"] if hier["logic_um2"] else 0.0
+        blocks = {b: a * scale for b, a in hier["blocks_um2"].items()}
+    else:  # no block split without the hierarchical run (the sweep)
+        blocks = {}
+    if blocks:
+        blocks["buffers"] += mem_area
     total = logic + mem_area
     slowest_mem = min(mem_res, key=lambda m: m["fmax_mhz"]) if mem_res else None
     fmax_logic = sta["fmax_mhz"]
@@ -564,7 +586,7 @@ def synth_point(design: Design, params: dict[str, int], outdir: Path, lib: Path,
     res["area_per_lane_um2"] = total / res["lanes_total"]
     # Peak: every lane does one (dense-equivalent, nonzero for the ternary array) MAC per cycle.
     res["peak_gops_per_mm2"] = res["lanes_total"] * fmax * 1e6 / (total * 1e-6) / 1e9
-    res["peak_gops_per_mm2_logic"] = res["lanes_total"] * fmax * 1e6 / (logic * 1e-6) / 1e9
+    res["peak_gops_per_mm2_logic"] = res["lanes_total"] * fmax_logic * 1e6 / (logic * 1e-6) / 1e9
     res["wall_s"] = round(time.time() - t0, 1)
     return res
 
@@ -577,7 +599,11 @@ def layer_metrics(layer: dict, res: dict, key: str) -> dict:
     return {"cycles": cycles, "time_us": t * 1e6,
             "dense_equiv_gops": work / t / 1e9,
             "dense_equiv_gops_per_mm2": work / t / 1e9 / (res["area_um2"] * 1e-6),
-            "dense_equiv_gops_per_mm2_logic": work / t / 1e9 / (res["logic_area_um2"] * 1e-6)}
+            # logic view: memories as macros that keep up, so the logic's own fmax
+            "time_us_logic": cycles / (res["timing_power"]["fmax_logic_mhz"] * 1e6) * 1e6,
+            "dense_equiv_gops_per_mm2_logic":
+                work / (cycles / (res["timing_power"]["fmax_logic_mhz"] * 1e6)) / 1e9 /
+                (res["logic_area_um2"] * 1e-6)}
 
 
 def default_params() -> dict[str, int]:
@@ -740,7 +766,7 @@ def cmd_sweep(args) -> int:
             cf.ThreadPoolExecutor(max_workers=2 * len(points)) as outer:
         futs = {(p, l, k): outer.submit(synth_point, ds[k], params_for(k, base, p, l),
                                         build / "synth" / f"{k}_p{p}_l{l}", lib, areas,
-                                        args.clock_ns, build, pool)
+                                        args.clock_ns, build, pool, False)
                 for p, l in points for k in ("ttq", "dense")}
         for key, f in futs.items():
             results[key] = f.result()
@@ -855,10 +881,47 @@ unset multiplot
     return png
 
 
+def cmd_selftest(args) -> int:
+    """The flow's own checks: a latch, a multiply-driven net and an undriven net must each fail
+    synthesis with the right message; a clean design must pass, map and be timed."""
+    build = Path(args.build).resolve()
+    lib, areas = prepare_liberty(find_liberty(build), build)
+    data = ROOT / "tests" / "synth" / "data"
+    cases = [("flow_latch", r"Latch inferred|\$dlatch"),
+             ("flow_multidrive", r"multiple conflicting drivers|conflicting driver"),
+             ("flow_undriven", r"no driver"),
+             ("flow_clean", None)]
+    failures = []
+    for top, expect in cases:
+        d = Design(top, top, [str(data / f"{top}.sv")], lambda m: "control")
+        job = Job(d, {}, build / "synth" / "selftest" / top, True, d.files, top)
+        try:
+            run_yosys(job, lib, args.clock_ns)
+            if expect is not None:
+                failures.append(f"{top}: synthesis passed but must fail ({expect})")
+                continue
+            st = flat_stats(job.outdir, areas)
+            sta = run_sta(job, lib, args.clock_ns)
+            if st["flip_flops"] != 16 or not (50 < sta["fmax_mhz"] < 5000):
+                failures.append(f"{top}: {st['flip_flops']} flip-flops (want 16), fmax "
+                                f"{sta['fmax_mhz']:.0f} MHz")
+            log(f"{top}: ok ({fmt(st['area_um2'])} um^2, {st['flip_flops']} flip-flops, "
+                f"fmax {sta['fmax_mhz']:.0f} MHz)")
+        except SynthError as e:
+            if expect is None or not re.search(expect, str(e)):
+                failures.append(f"{top}: unexpected failure: {e}")
+            else:
+                log(f"{top}: rejected as expected")
+    for f in failures:
+        print(f"synth: selftest: {f}", file=sys.stderr)
+    print(f"synth selftest: {len(cases) - len(failures)} passed, {len(failures)} failed")
+    return 1 if failures else 0
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
-    for name in ("synth", "sweep"):
+    for name in ("synth", "sweep", "selftest"):
         p = sub.add_parser(name)
         p.add_argument("--build", default=str(ROOT / "build"), help="build directory")
         p.add_argument("--clock-ns", type=float, default=float(os.environ.get("CLOCK_NS", 5.0)),
@@ -868,7 +931,7 @@ def main() -> int:
                        help=".ttq model whose lenet5 conv2 layer is timed (default: looked up)")
         if name == "synth":
             p.add_argument("--designs", default="ttq,dense", help="ttq,dense or one of them")
-        else:
+        elif name == "sweep":
             p.add_argument("--pes", default="4,8,16,32")
             p.add_argument("--lanes", default="2,4")
     args = ap.parse_args()
@@ -877,7 +940,7 @@ def main() -> int:
     for tool in ("yosys", "sta") + (("gnuplot",) if args.cmd == "sweep" else ()):
         if shutil.which(tool) is None:
             raise SynthError(f"{tool} not found on PATH (run `make deps`)")
-    return cmd_synth(args) if args.cmd == "synth" else cmd_sweep(args)
+    return {"synth": cmd_synth, "sweep": cmd_sweep, "selftest": cmd_selftest}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -29,12 +29,36 @@ set tag     [expr {$flatten ? "flat" : "hier"}]
 yosys read_liberty -lib $lib
 yosys read_verilog -sv -DSYNTHESIS {*}$files
 
-set chparams {}
+# Parameters: `chparam` on the top before `hierarchy` (Yosys 0.23's `hierarchy -chparam` hits an
+# internal assertion on ttq_accel when a re-derived submodule makes it reprocess the top).
+# hierarchy may still leave the top as $paramod$<hash>\<top>; `rename -top` restores the name.
+set sets {}
 foreach p $params {
   set kv [split $p =]
-  lappend chparams -chparam [lindex $kv 0] [lindex $kv 1]
+  lappend sets -set [lindex $kv 0] [lindex $kv 1]
 }
-yosys hierarchy -check -top $top {*}$chparams
+if {[llength $sets] > 0} {
+  yosys chparam {*}$sets $top
+}
+yosys hierarchy -check -top $top
+yosys tee -q -o $out/modules_$tag.txt select -list A:top
+set fh [open $out/modules_$tag.txt r]
+set top_now ""
+foreach line [split [read $fh] "\n"] {
+  set line [string trim $line]
+  if {$line ne "" && [string first "/" $line] < 0} {
+    set top_now $line
+    break
+  }
+}
+close $fh
+if {$top_now ne $top} {
+  yosys rename -top $top
+}
+# Undriven and multiply-driven nets and combinational loops, checked on the elaborated RTL before
+# any optimization can hide them (setundef / opt_clean would).
+yosys proc
+yosys check -assert
 
 # Yosys's `synth` script, with the fine stage spelled out to map carry chains to Kogge-Stone.
 set flat_opt [expr {$flatten ? "-flatten" : ""}]

@@ -5,7 +5,13 @@
 #include <stdexcept>
 #include <string>
 
-#include "Vttq_accel.h"
+// The Verilated model class; a build for other parameters verilates ttq_accel under another prefix.
+#ifndef TTQ_VMODEL
+#define TTQ_VMODEL Vttq_accel
+#define TTQ_VMODEL_HEADER "Vttq_accel.h"
+#endif
+#include TTQ_VMODEL_HEADER
+using VModel = TTQ_VMODEL;
 #include "verilated.h"
 #include "verilated_fst_c.h"
 
@@ -13,7 +19,7 @@ namespace ttq {
 
 struct AccelSim::Impl {
   VerilatedContext ctx;
-  std::unique_ptr<Vttq_accel> top;
+  std::unique_ptr<VModel> top;
   std::unique_ptr<VerilatedFstC> trace;
   std::mt19937_64 rng;
   // weight stream
@@ -50,7 +56,7 @@ AccelSim::AccelSim(const SimOptions& opt) : opt_(opt), stall_(opt.stall), impl_(
   m.ctx.randSeed(int(opt.seed & 0x7fffffff));
   m.ctx.commandArgs(0, static_cast<const char**>(nullptr));
   if (!opt.trace_path.empty()) m.ctx.traceEverOn(true);
-  m.top = std::make_unique<Vttq_accel>(&m.ctx, "ttq_accel");
+  m.top = std::make_unique<VModel>(&m.ctx, "ttq_accel");
   if (!opt.trace_path.empty()) {
     m.trace = std::make_unique<VerilatedFstC>();
     m.top->trace(m.trace.get(), 99);
@@ -88,7 +94,7 @@ bool AccelSim::irq() const { return impl_->top->irq_o; }
 
 void AccelSim::tick() {
   Impl& m = *impl_;
-  Vttq_accel& t = *m.top;
+  VModel& t = *m.top;
   // drive this cycle's inputs (a master only delays asserting valid, never withdraws it)
   if (!m.w_valid && m.w_idx < m.w_words.size()) m.w_valid = !coin();
   if (!m.a_valid && m.a_idx < m.a_beats) m.a_valid = !coin();

@@ -36,7 +36,7 @@ struct Layer {
 struct Summary {
   int layers = 0, passed = 0, failed = 0;
   int64_t rtl_cycles = 0, sim_cycles = 0, outputs = 0, cycle_checks = 0;
-  double worst_util = 1.0;  // over unstalled sparse layers with fan_in >= 200 and out_ch >= 64
+  double worst_util = -1.0;  // unstalled sparse layers: fan_in >= 200, out_ch >= 64, 30-70% zeros
   std::string first_failure;
 };
 
@@ -170,8 +170,9 @@ bool check_layer(ttq::AccelSim& sim, const Layer& l, Summary& sum, bool verbose)
       eq("PERF_BUSY", run.perf.busy, m.busy);
       eq("PERF_STALL", run.perf.stall, m.stall);
       eq("PERF_WLOAD_CYC", run.wload_cycles, m.wload_cycles);
-      if (!l.dense && l.fan_in >= 200 && l.out_ch >= 64 && l.nvec > 0)
-        sum.worst_util = std::min(sum.worst_util, m.utilization());
+      const double zeros = 1.0 - double(prog.nonzeros) / double(l.codes.size());
+      if (!l.dense && l.fan_in >= 200 && l.out_ch >= 64 && l.nvec > 0 && zeros >= 0.3 && zeros <= 0.7)
+        sum.worst_util = sum.worst_util < 0 ? m.utilization() : std::min(sum.worst_util, m.utilization());
     }
     if (verbose)
       std::printf("  ok  %-14s out %3d fan_in %4d nvec %d stall %.2f%s  cycles %lld\n", l.name.c_str(),
@@ -187,7 +188,8 @@ std::vector<Layer> directed_layers(const ttq::ArrayConfig& cfg, std::mt19937_64&
   std::vector<Layer> v;
   auto mk = [&](std::string name, int out_ch, int fan_in, double sparsity, int nvec) {
     Layer l;
-    l.name = std::move(name), l.out_ch = out_ch, l.fan_in = fan_in, l.nvec = nvec;
+    l.name = std::move(name), l.nvec = nvec;
+    l.out_ch = std::min(out_ch, cfg.max_outs), l.fan_in = std::min(fan_in, cfg.max_fan_in);
     random_codes(l, sparsity, g);
     random_params(l, g);
     random_acts(l, g);
@@ -214,9 +216,10 @@ std::vector<Layer> directed_layers(const ttq::ArrayConfig& cfg, std::mt19937_64&
   }
   {  // rounding: shift 1..31 with values exactly at .5 (bias only: all-zero activations)
     Layer l = mk("round_half_up", 62, 8, 0.0, 1);
-    for (int k = 0; k < 62; ++k) {
+    for (int k = 0; k < l.out_ch; ++k) {  // bias = +-1.5 * 2^s: exactly half way
       const int s = 1 + k % 31;
-      l.out[size_t(k)] = OutParams{1, 1, int32_t((k < 31 ? 1 : -1) * (int64_t{3} << (s - 1)) / 1), uint8_t(s)};
+      const int64_t b = ((k / 31 + k) % 2 == 0 ? 1 : -1) * (int64_t{3} << (s - 1));
+      l.out[size_t(k)] = OutParams{1, 1, int32_t(std::clamp<int64_t>(b, INT32_MIN, INT32_MAX)), uint8_t(s)};
     }
     for (auto& x : l.x) x = 0;
     v.push_back(l);
@@ -262,14 +265,34 @@ int run_main(int argc, char** argv) {
   app.add_option("--json", json, "write a JSON summary to this file");
   app.add_option("--only", only, "run only random layer N (the others are generated, not run)");
   app.add_flag("-v,--verbose", verbose, "print every layer");
+  ttq::ArrayConfig cfg;  // must equal the parameters this binary's model was verilated with
+  app.add_option("--num-pes", cfg.num_pes, "NumPes of the Verilated model");
+  app.add_option("--lanes", cfg.lanes, "Lanes");
+  app.add_option("--win-rows", cfg.win_rows, "WinRows");
+  app.add_option("--sweep-rows", cfg.sweep_rows, "SweepRows");
+  app.add_option("--max-fan-in", cfg.max_fan_in, "MaxFanIn");
+  app.add_option("--max-outs", cfg.max_outs, "MaxOuts");
+  app.add_option("--op-depth", cfg.op_depth, "OpDepth");
   CLI11_PARSE(app, argc, argv);
   if (app.count("--seed") == 0)
     seed = uint64_t(std::chrono::high_resolution_clock::now().time_since_epoch().count()) % 1000000007u;
   cmd_line = std::string(argv[0]) + " --seed " + std::to_string(seed) + " --layers " + std::to_string(layers) +
              (directed ? " --directed" : "") + (stall >= 0 ? " --stall " + std::to_string(stall) : "");
+  const ttq::ArrayConfig def;
+  auto opt_if = [&](const char* name, int v, int d) {
+    if (v != d) cmd_line += std::string(" --") + name + " " + std::to_string(v);
+  };
+  opt_if("num-pes", cfg.num_pes, def.num_pes);
+  opt_if("lanes", cfg.lanes, def.lanes);
+  opt_if("win-rows", cfg.win_rows, def.win_rows);
+  opt_if("sweep-rows", cfg.sweep_rows, def.sweep_rows);
+  opt_if("max-fan-in", cfg.max_fan_in, def.max_fan_in);
+  opt_if("max-outs", cfg.max_outs, def.max_outs);
+  opt_if("op-depth", cfg.op_depth, def.op_depth);
   std::printf("ttq-rtl-test: seed %llu (%s)\n", (unsigned long long)seed, cmd_line.c_str());
 
   ttq::SimOptions opt;
+  opt.cfg = cfg;
   opt.seed = seed;
   opt.trace_path = trace;
   ttq::AccelSim sim(opt);

@@ -21,8 +21,8 @@ namespace {
 struct TempDir {
   fs::path path;
   TempDir() {
-    path = fs::temp_directory_path() /
-           ("ttq-test-common-" + std::to_string(std::random_device{}()));
+    path =
+        fs::temp_directory_path() / ("ttq-test-common-" + std::to_string(std::random_device{}()));
     fs::create_directories(path);
   }
   ~TempDir() {
@@ -64,7 +64,8 @@ void write_gz(const fs::path& p, const std::vector<uint8_t>& bytes) {
 // The directory the loaders found CIFAR-10 in (the first on the search path that has it).
 fs::path cifar_dir() {
   for (const auto& d : ttq::data_search_path(std::nullopt))
-    if (fs::exists(d / "cifar-10-batches-bin" / "data_batch_5.bin")) return d / "cifar-10-batches-bin";
+    if (fs::exists(d / "cifar-10-batches-bin" / "data_batch_5.bin"))
+      return d / "cifar-10-batches-bin";
   FAIL("CIFAR-10 not found on the search path");
   return {};
 }
@@ -133,8 +134,8 @@ TEST_CASE("real CIFAR-10 splits: train, heldout, partial test", "[dataset]") {
   // heldout is the tail of data_batch_5: its last image equals the last record of that file.
   const ttq::Dataset b5 = ttq::load_cifar10_bin({cifar_dir() / "data_batch_5.bin"});
   CHECK(std::equal(held.images.end() - 3072, held.images.end(), b5.images.end() - 3072));
-  CHECK(std::equal(held.images.begin(), held.images.begin() + 3072,
-                   b5.images.begin() + 5000 * 3072));
+  CHECK(
+      std::equal(held.images.begin(), held.images.begin() + 3072, b5.images.begin() + 5000 * 3072));
 }
 
 TEST_CASE("crafted idx files: valid gz and plain, command-line dir first", "[dataset]") {
@@ -148,7 +149,8 @@ TEST_CASE("crafted idx files: valid gz and plain, command-line dir first", "[dat
   CHECK(d.labels == std::vector<uint8_t>{4, 0, 9});
   CHECK(d.image(2)[3] == uint8_t(11 * 7));
   // Plain (not gzipped) files, pointed at directly.
-  ttq::write_file_atomic(t.path / "plain" / "t10k-images-idx3-ubyte", idx_images(0x803, 2, 1, 3, 6));
+  ttq::write_file_atomic(t.path / "plain" / "t10k-images-idx3-ubyte",
+                         idx_images(0x803, 2, 1, 3, 6));
   ttq::write_file_atomic(t.path / "plain" / "t10k-labels-idx1-ubyte", idx_labels(0x801, 2, {1, 2}));
   const ttq::Dataset p = ttq::load_dataset("fashion-mnist", "test", t.path / "plain");
   CHECK(p.n == 2);

@@ -17,13 +17,13 @@ TEST_CASE("output_step: hand-worked rounding at .5 for both signs", "[arith]") {
   // 3*1 - 2*7 + 1 = -10; -2.5 rounds half up to -2.
   CHECK(output_step(1, 7, o, false) == -2);
   // -11/4 = -2.75 -> -3; -9/4 = -2.25 -> -2; 9/4 = 2.25 -> 2; 11/4 = 2.75 -> 3.
-  CHECK(output_step(0, 6, o, false) == -3);   // -12 + 1 = -11
-  CHECK(output_step(0, 5, o, false) == -2);   // -10 + 1 = -9
+  CHECK(output_step(0, 6, o, false) == -3);  // -12 + 1 = -11
+  CHECK(output_step(0, 5, o, false) == -2);  // -10 + 1 = -9
   CHECK(output_step(0, 0, OutParams{1, 0, 9, 2}, false) == 2);
   CHECK(output_step(0, 0, OutParams{1, 0, 11, 2}, false) == 3);
-  CHECK(rounding_shift(-1, 1) == 0);  // -0.5 -> 0
-  CHECK(rounding_shift(-3, 1) == -1); // -1.5 -> -1
-  CHECK(rounding_shift(3, 1) == 2);   // 1.5 -> 2
+  CHECK(rounding_shift(-1, 1) == 0);   // -0.5 -> 0
+  CHECK(rounding_shift(-3, 1) == -1);  // -1.5 -> -1
+  CHECK(rounding_shift(3, 1) == 2);    // 1.5 -> 2
 }
 
 TEST_CASE("output_step: shift 0 passes the accumulator through", "[arith]") {
@@ -40,7 +40,7 @@ TEST_CASE("output_step: saturation both ways and relu", "[arith]") {
   CHECK(output_step(300, 0, o, false) == 127);
   CHECK(output_step(0, 300, o, false) == -128);
   CHECK(output_step(0, 300, o, true) == 0);
-  CHECK(output_step(0, 1, o, true) == 0);    // relu of -1
+  CHECK(output_step(0, 1, o, true) == 0);  // relu of -1
   CHECK(output_step(255, 0, o, true) == 255);
   CHECK(output_step(127, 0, o, false) == 127);
   CHECK(output_step(0, 128, o, false) == -128);

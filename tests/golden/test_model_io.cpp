@@ -155,7 +155,8 @@ TEST_CASE("rejects a wrong magic and an unknown version", "[model_io]") {
   bad = b;
   bad[4] = 2;
   fix_crc(bad);
-  CHECK_THROWS_WITH(deserialize(bad, "m.ttq"), Contains("m.ttq") && Contains("unsupported version 2"));
+  CHECK_THROWS_WITH(deserialize(bad, "m.ttq"),
+                    Contains("m.ttq") && Contains("unsupported version 2"));
 }
 
 TEST_CASE("rejects truncation at every byte offset", "[model_io]") {
@@ -179,8 +180,10 @@ TEST_CASE("rejects every single flipped bit", "[model_io]") {
       auto f = b;
       f[byte] ^= uint8_t(1u << bit);
       INFO("byte " << byte << " bit " << bit);
-      if (byte >= 8) CHECK_THROWS_WITH(deserialize(f, "flip.ttq"), Contains("checksum mismatch"));
-      else CHECK_THROWS_WITH(deserialize(f, "flip.ttq"), Contains("flip.ttq"));
+      if (byte >= 8)
+        CHECK_THROWS_WITH(deserialize(f, "flip.ttq"), Contains("checksum mismatch"));
+      else
+        CHECK_THROWS_WITH(deserialize(f, "flip.ttq"), Contains("flip.ttq"));
     }
 }
 
@@ -188,8 +191,10 @@ TEST_CASE("rejects corrupt fields behind a valid checksum, naming the field", "[
   const auto b = serialize(test::tiny_linear());
   auto patched = [&](size_t off, uint32_t v, int width = 4) {
     auto f = b;
-    if (width == 4) put_u32(f, off, v);
-    else f[off] = uint8_t(v);
+    if (width == 4)
+      put_u32(f, off, v);
+    else
+      f[off] = uint8_t(v);
     fix_crc(f);
     return f;
   };
@@ -201,12 +206,16 @@ TEST_CASE("rejects corrupt fields behind a valid checksum, naming the field", "[
   CHECK_THROWS_WITH(deserialize(code, "f.ttq"),
                     Contains("f.ttq") && Contains("invalid 2-bit code") && Contains("index 0"));
   CHECK_THROWS_WITH(deserialize(patched(kNodeCount, 0xFFFFFFFFu), "f.ttq"), Contains("node count"));
-  CHECK_THROWS_WITH(deserialize(patched(kNode1OutCh, 0x7FFFFFFF), "f.ttq"), Contains("'fc' out_ch"));
-  CHECK_THROWS_WITH(deserialize(patched(kNode1Input, 0xFFFFFFFFu), "f.ttq"), Contains("inputs[0] = -1"));
+  CHECK_THROWS_WITH(deserialize(patched(kNode1OutCh, 0x7FFFFFFF), "f.ttq"),
+                    Contains("'fc' out_ch"));
+  CHECK_THROWS_WITH(deserialize(patched(kNode1Input, 0xFFFFFFFFu), "f.ttq"),
+                    Contains("inputs[0] = -1"));
   CHECK_THROWS_WITH(deserialize(patched(kNode1Input, 1), "f.ttq"), Contains("inputs[0] = 1"));
-  CHECK_THROWS_WITH(deserialize(patched(kNode1Signed, 2, 1), "f.ttq"), Contains("q.is_signed is 2"));
+  CHECK_THROWS_WITH(deserialize(patched(kNode1Signed, 2, 1), "f.ttq"),
+                    Contains("q.is_signed is 2"));
   CHECK_THROWS_WITH(deserialize(patched(kNode1Kind, 9, 1), "f.ttq"), Contains("kind 9"));
-  CHECK_THROWS_WITH(deserialize(patched(kNode1Signed, 0, 1), "f.ttq"), Contains("signed (no relu)"));
+  CHECK_THROWS_WITH(deserialize(patched(kNode1Signed, 0, 1), "f.ttq"),
+                    Contains("signed (no relu)"));
   // A length field that claims more than the file holds.
   CHECK_THROWS_WITH(deserialize(patched(8, 200, 1), "f.ttq"), Contains("f.ttq"));
   // A name with a control character (here the 'f' of "fc" at offset 54 becomes 0x01).
@@ -238,13 +247,18 @@ TEST_CASE("validate rejects inconsistent models naming node and field", "[model_
                     Contains("'conv2'") && Contains("not an earlier node"));
   CHECK_THROWS_WITH(validate(bad([](Model& m) { m.nodes[5].inputs = {3}; })),
                     Contains("'add'") && Contains("expected 2"));
-  CHECK_THROWS_WITH(validate(bad([](Model& m) { m.nodes[5].inputs = {3, 2}; })),
+  CHECK_THROWS_WITH(validate(bad([](Model& m) {
+                      m.nodes[5].inputs = {3, 2};
+                    })),
                     Contains("'add'") && Contains("input shapes differ"));
   CHECK_THROWS_WITH(validate(bad([](Model& m) { m.nodes[3].shape.h = 8; })),
                     Contains("'conv2'") && Contains("inconsistent"));
   CHECK_THROWS_WITH(validate(bad([](Model& m) { m.nodes[3].mm.fan_in = 35; })),
                     Contains("'conv2'") && Contains("fan_in 35"));
-  CHECK_THROWS_WITH(validate(bad([](Model& m) { m.nodes[1].q.is_signed = true; m.nodes[1].mm.relu = false; })),
+  CHECK_THROWS_WITH(validate(bad([](Model& m) {
+                      m.nodes[1].q.is_signed = true;
+                      m.nodes[1].mm.relu = false;
+                    })),
                     Contains("'pool1'") || Contains("'conv2'"));
   CHECK_THROWS_WITH(validate(bad([](Model& m) { m.nodes[4].shape.c = 7; })),
                     Contains("'short'") && Contains("even difference"));
@@ -252,11 +266,15 @@ TEST_CASE("validate rejects inconsistent models naming node and field", "[model_
                     Contains("'pool1'") && Contains("quantization"));
   CHECK_THROWS_WITH(validate(bad([](Model& m) { m.nodes[7].pool.pad = 3; })),
                     Contains("'avgpool'"));
-  CHECK_THROWS_WITH(validate(bad([](Model& m) { m.num_classes = 5; })), Contains("num_classes is 5"));
-  CHECK_THROWS_WITH(validate(bad([](Model& m) { m.nodes[9].mm.wp = -1.0f; })), Contains("'fc'") && Contains("wp"));
-  CHECK_THROWS_WITH(validate(bad([](Model& m) { m.nodes[1].mm.w_scale.clear(); })), Contains("w_scale"));
+  CHECK_THROWS_WITH(validate(bad([](Model& m) { m.num_classes = 5; })),
+                    Contains("num_classes is 5"));
+  CHECK_THROWS_WITH(validate(bad([](Model& m) { m.nodes[9].mm.wp = -1.0f; })),
+                    Contains("'fc'") && Contains("wp"));
+  CHECK_THROWS_WITH(validate(bad([](Model& m) { m.nodes[1].mm.w_scale.clear(); })),
+                    Contains("w_scale"));
   CHECK_THROWS_WITH(validate(bad([](Model& m) { m.nodes[6].q.scale = NAN; })), Contains("q.scale"));
-  CHECK_THROWS_WITH(validate(bad([](Model& m) { m.nodes[0].kind = NodeKind::Conv; })), Contains("Input"));
+  CHECK_THROWS_WITH(validate(bad([](Model& m) { m.nodes[0].kind = NodeKind::Conv; })),
+                    Contains("Input"));
   CHECK_THROWS_WITH(validate(Model{}), Contains("no nodes"));
   CHECK_THROWS_WITH(validate(bad([](Model& m) { m.nodes[2].name = "a\nb"; })), Contains("control"));
   // A signed tensor may not enter the array: the logits (signed) feeding another Linear.

@@ -121,7 +121,8 @@ inline Model tiny_net(uint32_t seed, const std::vector<const uint8_t*>& calib) {
   in.shape = {1, 28, 28};
   in.q = {1.0f / 255, false};
   m.nodes.push_back(in);
-  m.nodes.push_back(matmul(NodeKind::Conv, "conv1", 0, {4, 28, 28}, Precision::Int8, 1, 3, 1, 1, true, rng));
+  m.nodes.push_back(
+      matmul(NodeKind::Conv, "conv1", 0, {4, 28, 28}, Precision::Int8, 1, 3, 1, 1, true, rng));
   Node pool;
   pool.kind = NodeKind::MaxPool;
   pool.name = "pool1";
@@ -129,7 +130,8 @@ inline Model tiny_net(uint32_t seed, const std::vector<const uint8_t*>& calib) {
   pool.shape = {4, 14, 14};
   pool.pool = {2, 2, 0};
   m.nodes.push_back(pool);
-  m.nodes.push_back(matmul(NodeKind::Conv, "conv2", 2, {8, 7, 7}, Precision::Ternary, 4, 3, 2, 1, true, rng));
+  m.nodes.push_back(
+      matmul(NodeKind::Conv, "conv2", 2, {8, 7, 7}, Precision::Ternary, 4, 3, 2, 1, true, rng));
   Node sc;
   sc.kind = NodeKind::ShortcutA;
   sc.name = "short";
@@ -144,7 +146,8 @@ inline Model tiny_net(uint32_t seed, const std::vector<const uint8_t*>& calib) {
   add.shape = {8, 7, 7};
   add.add.relu = true;
   m.nodes.push_back(add);
-  m.nodes.push_back(matmul(NodeKind::Conv, "conv3", 5, {8, 7, 7}, Precision::Ternary, 8, 3, 1, 1, true, rng));
+  m.nodes.push_back(
+      matmul(NodeKind::Conv, "conv3", 5, {8, 7, 7}, Precision::Ternary, 8, 3, 1, 1, true, rng));
   Node ap;
   ap.kind = NodeKind::AvgPool;
   ap.name = "avgpool";
@@ -158,7 +161,8 @@ inline Model tiny_net(uint32_t seed, const std::vector<const uint8_t*>& calib) {
   gap.inputs = {7};
   gap.shape = {8, 1, 1};
   m.nodes.push_back(gap);
-  Node fc = matmul(NodeKind::Linear, "fc", 8, {10, 1, 1}, Precision::Ternary, 8, 1, 1, 0, false, rng);
+  Node fc =
+      matmul(NodeKind::Linear, "fc", 8, {10, 1, 1}, Precision::Ternary, 8, 1, 1, 0, false, rng);
   m.nodes.push_back(fc);
 
   // Calibrate: the float reference ignores q (except the input's) and the integer parameters.
@@ -173,7 +177,8 @@ inline Model tiny_net(uint32_t seed, const std::vector<const uint8_t*>& calib) {
   }
   for (size_t i = 1; i < m.nodes.size(); ++i) {
     Node& n = m.nodes[i];
-    const bool own = n.kind == NodeKind::Conv || n.kind == NodeKind::Linear || n.kind == NodeKind::Add;
+    const bool own =
+        n.kind == NodeKind::Conv || n.kind == NodeKind::Linear || n.kind == NodeKind::Add;
     if (own) {
       n.q.scale = std::max(peak[i], 1e-3f) / (n.q.is_signed ? 127.0f : 255.0f);
     } else {
@@ -183,8 +188,8 @@ inline Model tiny_net(uint32_t seed, const std::vector<const uint8_t*>& calib) {
   for (size_t i = 1; i < m.nodes.size(); ++i) {
     Node& n = m.nodes[i];
     if (n.kind == NodeKind::Add) {
-      n.add = quantize_add(m.nodes[size_t(n.inputs[0])].q.scale, m.nodes[size_t(n.inputs[1])].q.scale,
-                           n.q.scale, n.add.relu);
+      n.add = quantize_add(m.nodes[size_t(n.inputs[0])].q.scale,
+                           m.nodes[size_t(n.inputs[1])].q.scale, n.q.scale, n.add.relu);
     } else if (n.kind == NodeKind::Conv || n.kind == NodeKind::Linear) {
       MatMulParams& p = n.mm;
       const float s_in = m.nodes[size_t(n.inputs[0])].q.scale;

@@ -49,7 +49,10 @@ Tensor run_one(const Model& m, const Tensor& x) {
 
 TEST_CASE("im2col matches a direct convolution", "[ops]") {
   std::mt19937 rng(7);
-  struct Cfg { Shape in; int kh, kw, stride, pad; };
+  struct Cfg {
+    Shape in;
+    int kh, kw, stride, pad;
+  };
   for (const Cfg c : {Cfg{{3, 7, 6}, 3, 2, 2, 1}, Cfg{{2, 5, 5}, 1, 1, 1, 0},
                       Cfg{{1, 4, 9}, 3, 3, 1, 2}, Cfg{{4, 8, 8}, 5, 5, 3, 0}}) {
     const Tensor x = random_tensor(c.in, rng);
@@ -147,7 +150,8 @@ TEST_CASE("max pool on hand-worked data, with and without padding", "[ops]") {
   n.pool = {2, 2, 0};
   n.shape = {1, 2, 2};
   n.q = {0.1f, false};
-  CHECK(run_one(one_op({1, 4, 4}, n), tensor({1, 4, 4}, d)).data == std::vector<int32_t>{6, 8, 14, 16});
+  CHECK(run_one(one_op({1, 4, 4}, n), tensor({1, 4, 4}, d)).data ==
+        std::vector<int32_t>{6, 8, 14, 16});
   // Padded positions are ignored, not read as 0: on all-negative data every window's max is
   // negative. Windows rows/cols -1..1, -1..1 -> max(-1,-2,-5,-6) = -1; (0,1) -> -2; (1,0) -> -5;
   // (1,1) rows/cols 1..3 -> -6.
@@ -167,7 +171,8 @@ TEST_CASE("average pools round half up for both signs", "[ops]") {
   n.shape = {1, 2, 2};
   n.q = {0.1f, false};
   // means 3.5, 5.5, 11.5, 13.5
-  CHECK(run_one(one_op({1, 4, 4}, n), tensor({1, 4, 4}, d)).data == std::vector<int32_t>{4, 6, 12, 14});
+  CHECK(run_one(one_op({1, 4, 4}, n), tensor({1, 4, 4}, d)).data ==
+        std::vector<int32_t>{4, 6, 12, 14});
   auto neg = d;
   for (auto& v : neg) v = -v;
   n.q.is_signed = true;
@@ -179,7 +184,8 @@ TEST_CASE("average pools round half up for both signs", "[ops]") {
   // (1,1) = (6+7+8+10+11+12+14+15+16)/9 = 11
   n.pool = {3, 2, 1};
   n.q.is_signed = false;
-  CHECK(run_one(one_op({1, 4, 4}, n), tensor({1, 4, 4}, d)).data == std::vector<int32_t>{2, 3, 6, 11});
+  CHECK(run_one(one_op({1, 4, 4}, n), tensor({1, 4, 4}, d)).data ==
+        std::vector<int32_t>{2, 3, 6, 11});
   Node g;
   g.kind = NodeKind::GlobalAvgPool;
   g.shape = {3, 1, 1};
@@ -240,7 +246,7 @@ TEST_CASE("option-A shortcut: subsample by stride, zero-pad channels evenly", "[
   for (size_t k = 0; k < d.size(); ++k) d[k] = int32_t(k + 1);
   // channel 0: 1..9 -> rows/cols 0,2 -> 1,3,7,9; channel 1: 10..18 -> 10,12,16,18
   const Tensor y = run_one(one_op({2, 3, 3}, n), tensor({2, 3, 3}, d));
-  CHECK(y.data == std::vector<int32_t>{0, 0, 0, 0, 0, 0, 0, 0, 1, 3, 7, 9,
+  CHECK(y.data == std::vector<int32_t>{0,  0,  0,  0,  0, 0, 0, 0, 1, 3, 7, 9,
                                        10, 12, 16, 18, 0, 0, 0, 0, 0, 0, 0, 0});
   n.sc.stride = 1;
   n.shape = {2, 3, 3};
@@ -280,7 +286,8 @@ TEST_CASE("batched run_network: hook sees all im2col vectors, results as unbatch
   const auto hooked = run_network(m, imgs, hook);
   CHECK(seen == std::vector<int>{1, 3, 6, 9});
   for (int i = 0; i < 8; ++i)
-    for (size_t k = 0; k < m.nodes.size(); ++k) REQUIRE(hooked[size_t(i)][k].data == plain[size_t(i)][k].data);
+    for (size_t k = 0; k < m.nodes.size(); ++k)
+      REQUIRE(hooked[size_t(i)][k].data == plain[size_t(i)][k].data);
   // The hook's outputs are what the network uses: a hook that zeroes conv3 changes downstream.
   auto zero = [&](int idx, const Node&, std::span<const uint8_t>, int, std::span<int32_t> y) {
     if (idx != 6) return false;
@@ -289,10 +296,12 @@ TEST_CASE("batched run_network: hook sees all im2col vectors, results as unbatch
   };
   const auto z = run_network(m, imgs, zero);
   for (int i = 0; i < 8; ++i) {
-    CHECK(std::all_of(z[size_t(i)][6].data.begin(), z[size_t(i)][6].data.end(), [](int v) { return v == 0; }));
+    CHECK(std::all_of(z[size_t(i)][6].data.begin(), z[size_t(i)][6].data.end(),
+                      [](int v) { return v == 0; }));
     CHECK(z[size_t(i)][5].data == plain[size_t(i)][5].data);
   }
-  // Image-major then pixel order: vector 0 of image 1 in the batch is conv1's first pixel of imgs[1].
+  // Image-major then pixel order: vector 0 of image 1 in the batch is conv1's first pixel of
+  // imgs[1].
   auto order = [&](int idx, const Node& n, std::span<const uint8_t> v, int, std::span<int32_t>) {
     if (idx == 1) {
       const size_t per = size_t(n.shape.h) * n.shape.w * size_t(n.mm.fan_in);

@@ -80,14 +80,17 @@ TEST_CASE("every node of the integer model is within the quantization error of t
             break;
           }
           case NodeKind::AvgPool:
-          case NodeKind::GlobalAvgPool: bound = 0.5 + 1e-3; break;
+          case NodeKind::GlobalAvgPool:
+            bound = 0.5 + 1e-3;
+            break;
           case NodeKind::Add: {
             const double qa = std::abs(acts[b][size_t(n.inputs[0])].data[k]);
             const double qb = std::abs(acts[b][size_t(n.inputs[1])].data[k]);
             bound = 0.5 + (qa + qb) * std::ldexp(1.0, -(n.add.shift + 1)) + 1e-3;
             break;
           }
-          default: break;  // max pool and shortcut are exact
+          default:
+            break;  // max pool and shortcut are exact
         }
         const double err = std::abs(double(acts[b][i].data[k]) - want);
         worst_excess = std::max(worst_excess, err - bound);

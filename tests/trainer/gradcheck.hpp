@@ -2,11 +2,10 @@
 // R, so dL/dy = R is fed to the backward pass and compared with central differences of L.
 #pragma once
 
+#include <catch2/catch.hpp>
 #include <cmath>
 #include <functional>
 #include <vector>
-
-#include <catch2/catch.hpp>
 
 #include "ttq/trainer/rng.hpp"
 #include "ttq/trainer/tensor.hpp"

@@ -131,7 +131,8 @@ TEST_CASE("TWN: Delta = 0.7 mean|w|, alpha = mean of |w| above it, straight-thro
   Probe probe(5, 16, 4, rng);
   Mat qf = q;
   const Mat gq = probe.grad_q();
-  check_gradient("TWN dL/dq", qf.data(), gq.data(), size_t(qf.size()), [&] { return probe.loss(qf); });
+  check_gradient("TWN dL/dq", qf.data(), gq.data(), size_t(qf.size()),
+                 [&] { return probe.loss(qf); });
 }
 
 TEST_CASE("BWN: q = mean|w| * sign(w)", "[trainer][quant][grad]") {
@@ -146,7 +147,8 @@ TEST_CASE("BWN: q = mean|w| * sign(w)", "[trainer][quant][grad]") {
   Probe probe(4, 9, 3, rng);
   Mat qf = q;
   const Mat gq = probe.grad_q();
-  check_gradient("BWN dL/dq", qf.data(), gq.data(), size_t(qf.size()), [&] { return probe.loss(qf); });
+  check_gradient("BWN dL/dq", qf.data(), gq.data(), size_t(qf.size()),
+                 [&] { return probe.loss(qf); });
 }
 
 namespace {
@@ -176,7 +178,8 @@ Net tiny_net(Quant mode, bool relu = true) {
 }
 }  // namespace
 
-TEST_CASE("whole-network backward matches finite differences (FP and TTQ)", "[trainer][quant][grad]") {
+TEST_CASE("whole-network backward matches finite differences (FP and TTQ)",
+          "[trainer][quant][grad]") {
   for (Quant mode : {Quant::Float, Quant::TTQ}) {
     INFO("mode " << to_string(mode));
     Net net = tiny_net(mode, false);

@@ -1,13 +1,14 @@
 // Training behaviour on real data: determinism for a seed and thread count, exact --resume, a
 // batch the network learns to fit, and a short Fashion-MNIST run that must reach a stated accuracy
 // and export a .ttq whose golden integer accuracy is close to the float accuracy.
-#include <filesystem>
-
 #include <catch2/catch.hpp>
+#include <filesystem>
 
 #include "ttq/dataset.hpp"
 #include "ttq/fileio.hpp"
+#include "ttq/golden.hpp"
 #include "ttq/model_io.hpp"
+#include "ttq/trainer/export.hpp"
 #include "ttq/trainer/train.hpp"
 
 using namespace ttq::train;
@@ -15,7 +16,8 @@ namespace fs = std::filesystem;
 
 namespace {
 fs::path scratch(const std::string& name) {
-  const fs::path p = fs::temp_directory_path() / ("ttq-trainer-test-" + std::to_string(::getpid())) / name;
+  const fs::path p =
+      fs::temp_directory_path() / ("ttq-trainer-test-" + std::to_string(::getpid())) / name;
   fs::remove_all(p);
   return p;
 }
@@ -43,7 +45,8 @@ std::vector<float> state_of(const fs::path& ckpt) {
   init_weights(net, 999);
   load_checkpoint(ckpt, net);
   std::vector<float> s;
-  for (ParamRef& p : net.params()) s.insert(s.end(), p.v, p.v + p.n), s.insert(s.end(), p.m, p.m + p.n);
+  for (ParamRef& p : net.params())
+    s.insert(s.end(), p.v, p.v + p.n), s.insert(s.end(), p.m, p.m + p.n);
   for (BufferRef& b : net.buffers()) s.insert(s.end(), b.v, b.v + b.n);
   return s;
 }
@@ -183,4 +186,55 @@ TEST_CASE("resnet20 builds with option-A shortcuts and trains a step", "[trainer
   CHECK(std::isfinite(r0.loss_sum));
   for (ParamRef& p : net.params())
     for (size_t i = 0; i < p.n; ++i) REQUIRE(std::isfinite(p.g[i]));
+}
+
+TEST_CASE("resnet20 export: the golden float reference reproduces the trainer's logits",
+          "[trainer][export]") {
+  const ttq::Dataset d = ttq::head(ttq::load_dataset("cifar10", "heldout"), 64);
+  Net net = make_net("resnet20", 3, 32, 32, 10);
+  init_weights(net, 4);
+  net.begin_quantized(Quant::TTQ);
+  // BN running statistics = those of one batch (momentum 1), so eval mode is well scaled.
+  net.bn_momentum = 1.0f;
+  std::vector<int> idx(64);
+  for (int i = 0; i < 64; ++i) idx[size_t(i)] = i;
+  Tensor x;
+  std::vector<uint8_t> labels;
+  make_batch(d, idx, false, 0, nullptr, x, labels);
+  net.forward(x, true);
+  const Tensor logits = net.forward(x, false);
+  const ttq::Model m = to_model(net, calibrate_ranges(net, d, 64, 99.99), "cifar10");
+  const fs::path path = scratch("export") / "resnet20.ttq";
+  ttq::save_model(path, m);
+  const ttq::Model back = ttq::load_model(path);
+  REQUIRE(back.nodes.size() == net.nodes.size());
+  CHECK(back.nodes[1].mm.precision == ttq::Precision::Int8);
+  int ternary = 0, adds = 0, shortcuts = 0;
+  for (const auto& n : back.nodes) {
+    ternary += (n.kind == ttq::NodeKind::Conv || n.kind == ttq::NodeKind::Linear) &&
+               n.mm.precision == ttq::Precision::Ternary;
+    adds += n.kind == ttq::NodeKind::Add;
+    shortcuts += n.kind == ttq::NodeKind::ShortcutA;
+  }
+  CHECK(ternary == 19);
+  CHECK(adds == 9);
+  CHECK(shortcuts == 2);
+  // The float reference runs the exported graph (int8 first conv, ternary codes * Wp/Wn, folded
+  // BN) in real numbers: its logits must match the trainer's eval-mode logits closely.
+  const ttq::FloatReference ref(back);
+  int agree_int = 0;
+  for (int i = 0; i < 8; ++i) {
+    const auto out = ref.run(d.image(i));
+    const auto& lg = out.back().data;
+    REQUIRE(lg.size() == 10);
+    double err = 0, mag = 0;
+    for (int k = 0; k < 10; ++k) {
+      err = std::max(err, double(std::fabs(lg[size_t(k)] - logits.m(k, i))));
+      mag = std::max(mag, double(std::fabs(logits.m(k, i))));
+    }
+    INFO("image " << i << " max |logit diff| " << err << " of " << mag);
+    CHECK(err <= 0.02 * mag + 1e-3);  // int8 first-conv weights are the only rounding
+    agree_int += ttq::predict(back, d.image(i)) == ttq::argmax(std::span<const float>(lg));
+  }
+  CHECK(agree_int >= 6);  // 8-bit activations through 20 layers of a random net: mostly agree
 }

@@ -13,7 +13,8 @@ namespace ttq::train {
 using nlohmann::json;
 
 std::vector<float> calibrate_ranges(Net& net, const Dataset& d, int images, double percentile) {
-  if (images <= 0) throw std::invalid_argument("--calib-images: must be > 0, got " + std::to_string(images));
+  if (images <= 0)
+    throw std::invalid_argument("--calib-images: must be > 0, got " + std::to_string(images));
   if (!(percentile > 0 && percentile <= 100))
     throw std::invalid_argument("--calib-percentile: must be in (0, 100], got " +
                                 std::to_string(percentile));
@@ -47,7 +48,8 @@ std::vector<float> calibrate_ranges(Net& net, const Dataset& d, int images, doub
     float r = maxabs[i];
     if (i + 1 < nodes && percentile < 100 && !samples[i].empty()) {
       auto& sv = samples[i];
-      const size_t k = std::min(sv.size() - 1, size_t(std::floor(percentile / 100.0 * double(sv.size()))));
+      const size_t k =
+          std::min(sv.size() - 1, size_t(std::floor(percentile / 100.0 * double(sv.size()))));
       std::nth_element(sv.begin(), sv.begin() + long(k), sv.end());
       r = sv[k];
     }
@@ -110,7 +112,8 @@ Model to_model(Net& net, const std::vector<float>& ranges, const std::string& da
             p.weights[k] = int8_t(q > 0 ? 1 : q < 0 ? -1 : 0);
           }
           for (int o = 0; o < mm.cout; ++o)
-            p.out[size_t(o)] = quantize_out_params(p.a[size_t(o)], p.b[size_t(o)], p.wp, p.wn, s_in, s_out);
+            p.out[size_t(o)] =
+                quantize_out_params(p.a[size_t(o)], p.b[size_t(o)], p.wp, p.wn, s_in, s_out);
         } else {
           p.precision = Precision::Int8;
           p.w_scale.resize(size_t(mm.cout));
@@ -121,7 +124,8 @@ Model to_model(Net& net, const std::vector<float>& ranges, const std::string& da
             for (int k = 0; k < mm.fan_in; ++k)
               p.weights[size_t(o) * size_t(mm.fan_in) + size_t(k)] =
                   int8_t(std::clamp(std::lround(mm.w(o, k) / ws), -127L, 127L));
-            p.out[size_t(o)] = quantize_out_params_int8(p.a[size_t(o)], p.b[size_t(o)], ws, s_in, s_out);
+            p.out[size_t(o)] =
+                quantize_out_params_int8(p.a[size_t(o)], p.b[size_t(o)], ws, s_in, s_out);
           }
         }
         break;
@@ -155,7 +159,8 @@ Model to_model(Net& net, const std::vector<float>& ranges, const std::string& da
 
 json export_and_check(Net& net, const TrainConfig& cfg, const Dataset& train,
                       const std::vector<Dataset>& evals, const std::filesystem::path& path) {
-  const std::vector<float> ranges = calibrate_ranges(net, train, cfg.calib_images, cfg.calib_percentile);
+  const std::vector<float> ranges =
+      calibrate_ranges(net, train, cfg.calib_images, cfg.calib_percentile);
   const Model built = to_model(net, ranges, cfg.dataset);
   save_model(path, built);
   const Model m = load_model(path);  // evaluate exactly what was written

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "ttq/trainer/gemm.hpp"
+
 namespace ttq::train {
 namespace {
 void require(bool ok, const char* what, const std::string& detail) {
@@ -21,8 +23,8 @@ std::string shape_str(const Tensor& t) {
 void im2col(const Tensor& x, int k, int stride, int pad, Mat& col) {
   const int H = x.h, W = x.w, N = x.n;
   const int Ho = conv_out_size(H, k, stride, pad), Wo = conv_out_size(W, k, stride, pad);
-  require(Ho > 0 && Wo > 0, "im2col", "kernel " + std::to_string(k) + " larger than input " +
-                                          shape_str(x));
+  require(Ho > 0 && Wo > 0, "im2col",
+          "kernel " + std::to_string(k) + " larger than input " + shape_str(x));
   const int K = x.c * k * k;
   col.resize(K, Eigen::Index(N) * Ho * Wo);
 #pragma omp parallel for schedule(static)
@@ -78,22 +80,23 @@ void col2im(const Mat& dcol, int k, int stride, int pad, Tensor& dx) {
   }
 }
 
-void conv_forward(const Tensor& x, const Mat& w, int k, int stride, int pad, Mat& col,
-                  Tensor& y) {
+void conv_forward(const Tensor& x, const Mat& w, int k, int stride, int pad, Mat& col, Tensor& y) {
   require(w.cols() == Eigen::Index(x.c) * k * k, "conv_forward",
           "weights have " + std::to_string(w.cols()) + " columns, input " + shape_str(x) +
               " with kernel " + std::to_string(k) + " needs " + std::to_string(x.c * k * k));
   im2col(x, k, stride, pad, col);
   y.resize(int(w.rows()), x.n, conv_out_size(x.h, k, stride, pad),
            conv_out_size(x.w, k, stride, pad));
-  y.m.noalias() = w * col;
+  par_gemm(y.m, w, col, Split::Cols);
 }
 
 void conv_backward(const Tensor& dy, const Mat& col, const Mat& w, int k, int stride, int pad,
                    Mat& dw, Mat& dcol, Tensor* dx) {
-  dw.noalias() = dy.m * col.transpose();
+  dw.resize(dy.m.rows(), col.rows());
+  par_gemm(dw, dy.m, col.transpose(), Split::Cols);
   if (dx) {
-    dcol.noalias() = w.transpose() * dy.m;
+    dcol.resize(w.cols(), dy.m.cols());
+    par_gemm(dcol, w.transpose(), dy.m, Split::Cols);
     col2im(dcol, k, stride, pad, *dx);
   }
 }
@@ -131,25 +134,29 @@ void linear_forward(const Mat& xf, const Mat& w, const Vec* bias, Tensor& y) {
           "weights have fan-in " + std::to_string(w.cols()) + ", input has " +
               std::to_string(xf.rows()));
   y.resize(int(w.rows()), int(xf.cols()), 1, 1);
-  y.m.noalias() = w * xf;
+  par_gemm(y.m, w, xf, Split::Rows);
   if (bias) y.m.colwise() += *bias;
 }
 
-void linear_backward(const Tensor& dy, const Mat& xf, const Mat& w, Mat& dw, Vec* dbias,
-                     Mat* dxf) {
-  dw.noalias() = dy.m * xf.transpose();
+void linear_backward(const Tensor& dy, const Mat& xf, const Mat& w, Mat& dw, Vec* dbias, Mat* dxf) {
+  dw.resize(dy.m.rows(), xf.rows());
+  par_gemm(dw, dy.m, xf.transpose(), Split::Cols);
   if (dbias) *dbias = dy.m.rowwise().sum();
-  if (dxf) dxf->noalias() = w.transpose() * dy.m;
+  if (dxf) {
+    dxf->resize(w.cols(), dy.m.cols());
+    par_gemm(*dxf, w.transpose(), dy.m, Split::Rows);
+  }
 }
 
 // ---- batch norm ----------------------------------------------------------------------------
-void bn_forward_train(const Tensor& x, const Vec& gamma, const Vec& beta, float eps,
-                      float momentum, Vec& run_mean, Vec& run_var, BnCache& cache, Tensor& y) {
+void bn_forward_train(const Tensor& x, const Vec& gamma, const Vec& beta, float eps, float momentum,
+                      Vec& run_mean, Vec& run_var, BnCache& cache, Tensor& y) {
   const int C = x.c;
   const Eigen::Index M = x.m.cols();
   require(gamma.size() == C && beta.size() == C && run_mean.size() == C && run_var.size() == C,
           "bn_forward_train", "parameter size does not match " + std::to_string(C) + " channels");
-  require(M > 1, "bn_forward_train", "needs more than one value per channel, input " + shape_str(x));
+  require(M > 1, "bn_forward_train",
+          "needs more than one value per channel, input " + shape_str(x));
   cache.mean.resize(C);
   cache.invstd.resize(C);
   cache.xhat.resize(C, M);
@@ -192,8 +199,8 @@ void bn_forward_eval(const Tensor& x, const Vec& gamma, const Vec& beta, const V
   }
 }
 
-void bn_backward(const Tensor& dy, const BnCache& cache, const Vec& gamma, Tensor& dx,
-                 Vec& dgamma, Vec& dbeta) {
+void bn_backward(const Tensor& dy, const BnCache& cache, const Vec& gamma, Tensor& dx, Vec& dgamma,
+                 Vec& dbeta) {
   const int C = dy.c;
   const Eigen::Index M = dy.m.cols();
   dx.resize_like(dy);
@@ -296,7 +303,8 @@ void avgpool_forward(const Tensor& x, int k, int stride, Tensor& y) {
         for (int xo = 0; xo < Wo; ++xo) {
           float s = 0;
           for (int i = 0; i < k; ++i)
-            for (int j = 0; j < k; ++j) s += in[(n * x.h + yo * stride + i) * x.w + xo * stride + j];
+            for (int j = 0; j < k; ++j)
+              s += in[(n * x.h + yo * stride + i) * x.w + xo * stride + j];
           out[(size_t(n) * Ho + yo) * Wo + xo] = s * inv;
         }
   }
@@ -315,7 +323,8 @@ void avgpool_backward(const Tensor& dy, int k, int stride, Tensor& dx) {
         for (int xo = 0; xo < Wo; ++xo) {
           const float v = g[(size_t(n) * Ho + yo) * Wo + xo] * inv;
           for (int i = 0; i < k; ++i)
-            for (int j = 0; j < k; ++j) d[(n * dx.h + yo * stride + i) * dx.w + xo * stride + j] += v;
+            for (int j = 0; j < k; ++j)
+              d[(n * dx.h + yo * stride + i) * dx.w + xo * stride + j] += v;
         }
   }
 }
@@ -374,7 +383,8 @@ void shortcut_forward(const Tensor& x, int stride, int cout, Tensor& y) {
     for (int n = 0; n < x.n; ++n)
       for (int yo = 0; yo < Ho; ++yo)
         for (int xo = 0; xo < Wo; ++xo)
-          out[(size_t(n) * Ho + yo) * Wo + xo] = in[(size_t(n) * x.h + yo * stride) * x.w + xo * stride];
+          out[(size_t(n) * Ho + yo) * Wo + xo] =
+              in[(size_t(n) * x.h + yo * stride) * x.w + xo * stride];
   }
 }
 
@@ -388,7 +398,8 @@ void shortcut_backward(const Tensor& dy, int stride, Tensor& dx) {
     for (int n = 0; n < dx.n; ++n)
       for (int yo = 0; yo < dy.h; ++yo)
         for (int xo = 0; xo < dy.w; ++xo)
-          d[(size_t(n) * dx.h + yo * stride) * dx.w + xo * stride] = g[(size_t(n) * dy.h + yo) * dy.w + xo];
+          d[(size_t(n) * dx.h + yo * stride) * dx.w + xo * stride] =
+              g[(size_t(n) * dy.h + yo) * dy.w + xo];
   }
 }
 

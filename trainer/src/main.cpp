@@ -1,13 +1,21 @@
 // ttq-train: trains a network full precision then with Trained Ternary Quantization (or the TWN /
 // BWN baselines) on a real dataset and exports it to a .ttq file checked by the golden model.
-#include <exception>
-#include <iostream>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <exception>
+#include <iostream>
 
 #include "ttq/trainer/train.hpp"
 
 int main(int argc, char** argv) {
+  // OpenMP threads that spin while waiting slowed training ~3x when other jobs shared the cores;
+  // libgomp reads its policy at load time, so set it and start again (once) unless the user chose.
+  if (!std::getenv("OMP_WAIT_POLICY")) {
+    ::setenv("OMP_WAIT_POLICY", "passive", 1);
+    ::execv("/proc/self/exe", argv);  // returns only on failure: then run with the default policy
+  }
   ttq::train::TrainConfig c;
   CLI::App app{"ttq-train: Trained Ternary Quantization (Zhu et al. 2017) trainer and .ttq export"};
   std::string data_dir;
@@ -15,34 +23,62 @@ int main(int argc, char** argv) {
   app.add_option("--dataset", c.dataset, "fashion-mnist | mnist | cifar10")->capture_default_str();
   app.add_option("--data-dir", data_dir, "directory searched first for the dataset files");
   app.add_option("--fp-epochs", c.fp_epochs, "full-precision epochs")->capture_default_str();
-  app.add_option("--ttq-epochs", c.q_epochs, "quantized epochs after them (TTQ from scratch: "
-                 "--fp-epochs 0)")->capture_default_str();
-  app.add_option("--quant", c.quant, "quantizer of the second phase: ttq | twn | bwn")->capture_default_str();
+  app.add_option("--ttq-epochs", c.q_epochs,
+                 "quantized epochs after them (TTQ from scratch: "
+                 "--fp-epochs 0)")
+      ->capture_default_str();
+  app.add_option("--quant", c.quant, "quantizer of the second phase: ttq | twn | bwn")
+      ->capture_default_str();
   app.add_option("--batch", c.batch, "batch size")->capture_default_str();
-  app.add_option("--lr", c.lr_fp, "initial learning rate, full-precision phase")->capture_default_str();
-  app.add_option("--lr-ttq", c.lr_q, "initial learning rate, quantized phase")->capture_default_str();
-  app.add_option("--scale-lr-mult", c.scale_lr_mult, "learning-rate multiplier of the TTQ scales Wp, Wn")->capture_default_str();
+  app.add_option("--lr", c.lr_fp, "initial learning rate, full-precision phase")
+      ->capture_default_str();
+  app.add_option("--lr-ttq", c.lr_q, "initial learning rate, quantized phase")
+      ->capture_default_str();
+  app.add_option("--scale-lr-mult", c.scale_lr_mult,
+                 "learning-rate multiplier of the TTQ scales Wp, Wn")
+      ->capture_default_str();
   app.add_option("--momentum", c.momentum, "SGD momentum")->capture_default_str();
-  app.add_option("--weight-decay", c.weight_decay, "L2 weight decay on latent weights")->capture_default_str();
-  app.add_option("--schedule", c.schedule, "cosine | step (x0.1 at 50% and 75% of a phase)")->capture_default_str();
-  app.add_option("--ttq-t", c.ttq_t, "TTQ threshold factor: Delta = t * max|w|")->capture_default_str();
-  app.add_option("--ttq-sparsity", c.ttq_sparsity, "if >= 0: threshold giving this sparsity instead")->capture_default_str();
+  app.add_option("--weight-decay", c.weight_decay, "L2 weight decay on latent weights")
+      ->capture_default_str();
+  app.add_option("--schedule", c.schedule, "cosine | step (x0.1 at 50% and 75% of a phase)")
+      ->capture_default_str();
+  app.add_option("--ttq-t", c.ttq_t, "TTQ threshold factor: Delta = t * max|w|")
+      ->capture_default_str();
+  app.add_option("--ttq-sparsity", c.ttq_sparsity,
+                 "if >= 0: threshold giving this sparsity instead")
+      ->capture_default_str();
   app.add_flag("--quant-first", c.quant_first, "also quantize the first convolution");
   app.add_flag("!--fp-last", c.quant_last, "keep the last classifier full precision (int8)");
-  app.add_option("--augment", c.augment, "auto | none | crop-flip (auto: crop-flip for cifar10)")->capture_default_str();
-  app.add_option("--crop-pad", c.crop_pad, "zero padding of the random crop")->capture_default_str();
-  app.add_option("--train-limit", c.train_limit, "train on the first N images only (0: all)")->capture_default_str();
-  app.add_option("--test-limit", c.test_limit, "evaluate on the first N images only (0: all)")->capture_default_str();
-  app.add_option("--seed", c.seed, "random seed (weights, data order, augmentation)")->capture_default_str();
-  app.add_option("--threads", c.threads, "threads (results are identical for a seed and thread count)")->capture_default_str();
-  app.add_option("--outdir", c.outdir, "metrics, checkpoint, plots and report go here")->capture_default_str();
+  app.add_option("--augment", c.augment, "auto | none | crop | crop-flip (auto: crop-flip for cifar10)")
+      ->capture_default_str();
+  app.add_option("--crop-pad", c.crop_pad, "zero padding of the random crop")
+      ->capture_default_str();
+  app.add_option("--train-limit", c.train_limit, "train on the first N images only (0: all)")
+      ->capture_default_str();
+  app.add_option("--test-limit", c.test_limit, "evaluate on the first N images only (0: all)")
+      ->capture_default_str();
+  app.add_option("--seed", c.seed, "random seed (weights, data order, augmentation)")
+      ->capture_default_str();
+  app.add_option("--threads", c.threads,
+                 "threads (results are identical for a seed and thread count)")
+      ->capture_default_str();
+  app.add_option("--outdir", c.outdir, "metrics, checkpoint, plots and report go here")
+      ->capture_default_str();
   app.add_option("--out", c.out, ".ttq output (default OUTDIR/model.ttq)");
   app.add_option("--report", c.report, "also write the final report JSON here");
-  app.add_flag("--resume", c.resume, "continue from OUTDIR/checkpoint.bin (same settings required)");
-  app.add_option("--stop-after", c.stop_after, "stop after this many epochs, as if interrupted (0: never)")->capture_default_str();
-  app.add_option("--calib-images", c.calib_images, "training images for activation-range calibration")->capture_default_str();
-  app.add_option("--calib-percentile", c.calib_percentile, "percentile of |activation| used as range")->capture_default_str();
-  app.add_option("--trace-every", c.trace_every, "iterations between Wp/Wn/sparsity trace points")->capture_default_str();
+  app.add_flag("--resume", c.resume,
+               "continue from OUTDIR/checkpoint.bin (same settings required)");
+  app.add_option("--stop-after", c.stop_after,
+                 "stop after this many epochs, as if interrupted (0: never)")
+      ->capture_default_str();
+  app.add_option("--calib-images", c.calib_images,
+                 "training images for activation-range calibration")
+      ->capture_default_str();
+  app.add_option("--calib-percentile", c.calib_percentile,
+                 "percentile of |activation| used as range")
+      ->capture_default_str();
+  app.add_option("--trace-every", c.trace_every, "iterations between Wp/Wn/sparsity trace points")
+      ->capture_default_str();
   bool no_plots = false, no_progress = false, no_export = false;
   app.add_flag("--no-plots", no_plots, "skip the gnuplot PNGs");
   app.add_flag("--no-progress", no_progress, "no progress bar");

@@ -23,7 +23,8 @@ int Net::add_conv(const std::string& name, int in, int cout, int k, int stride, 
   const Node& src = nodes.at(size_t(in));
   Node n;
   n.op = Op::Conv, n.name = name, n.inputs = {in};
-  n.c = cout, n.h = conv_out_size(src.h, k, stride, pad), n.w = conv_out_size(src.w, k, stride, pad);
+  n.c = cout, n.h = conv_out_size(src.h, k, stride, pad),
+  n.w = conv_out_size(src.w, k, stride, pad);
   if (n.h <= 0 || n.w <= 0) throw std::invalid_argument(name + ": input too small for kernel");
   MatMul& m = n.mm;
   m.cin = src.c, m.cout = cout, m.k = k, m.stride = stride, m.pad = pad, m.fan_in = src.c * k * k;
@@ -155,7 +156,8 @@ std::vector<ParamRef> Net::params() {
   for (Node& n : nodes) {
     if (n.op != Op::Conv && n.op != Op::Linear) continue;
     MatMul& m = n.mm;
-    r.push_back({n.name + ".w", m.w.data(), m.gw.data(), m.mw.data(), size_t(m.w.size()), true, false});
+    r.push_back(
+        {n.name + ".w", m.w.data(), m.gw.data(), m.mw.data(), size_t(m.w.size()), true, false});
     if (m.quantizable) {
       r.push_back({n.name + ".wp", &m.wp, &m.gwp, &m.mwp, 1, false, true});
       r.push_back({n.name + ".wn", &m.wn, &m.gwn, &m.mwn, 1, false, true});
@@ -185,7 +187,9 @@ std::vector<BufferRef> Net::buffers() {
 
 // ---- quantization ------------------------------------------------------------------------------
 namespace {
-bool is_quantized(const Net& net, const MatMul& m) { return m.quantizable && net.mode != Quant::Float; }
+bool is_quantized(const Net& net, const MatMul& m) {
+  return m.quantizable && net.mode != Quant::Float;
+}
 void normalize_latent(MatMul& m) {
   const float mx = m.w.cwiseAbs().maxCoeff();
   m.wmax = mx > 0 ? mx : 1.0f;
@@ -204,12 +208,15 @@ void Net::quantize_weights() {
         m.delta = ttq_threshold(m.wnorm, ttq_t, ttq_sparsity);
         ttq_forward(m.wnorm, m.delta, m.wp, m.wn, m.q);
         break;
-      case Quant::TWN: m.alpha = twn_forward(m.w, m.q, m.delta); break;
+      case Quant::TWN:
+        m.alpha = twn_forward(m.w, m.q, m.delta);
+        break;
       case Quant::BWN:
         m.alpha = bwn_forward(m.w, m.q);
         m.delta = 0;
         break;
-      case Quant::Float: break;
+      case Quant::Float:
+        break;
     }
   }
 }
@@ -266,15 +273,24 @@ const Tensor& Net::forward(const Tensor& x, bool train) {
         if (m.relu) relu_forward(n.out, n.out);
         break;
       }
-      case Op::MaxPool: maxpool_forward(in, n.pool_k, n.pool_stride, n.out, n.arg); break;
-      case Op::AvgPool: avgpool_forward(in, n.pool_k, n.pool_stride, n.out); break;
-      case Op::GlobalAvgPool: global_avgpool_forward(in, n.out); break;
+      case Op::MaxPool:
+        maxpool_forward(in, n.pool_k, n.pool_stride, n.out, n.arg);
+        break;
+      case Op::AvgPool:
+        avgpool_forward(in, n.pool_k, n.pool_stride, n.out);
+        break;
+      case Op::GlobalAvgPool:
+        global_avgpool_forward(in, n.out);
+        break;
       case Op::Add:
         add_forward(in, nodes[size_t(n.inputs[1])].out, n.out);
         if (n.relu) relu_forward(n.out, n.out);
         break;
-      case Op::ShortcutA: shortcut_forward(in, n.sc_stride, n.c, n.out); break;
-      case Op::Input: throw std::logic_error("input node after node 0");
+      case Op::ShortcutA:
+        shortcut_forward(in, n.sc_stride, n.c, n.out);
+        break;
+      case Op::Input:
+        throw std::logic_error("input node after node 0");
     }
   }
   return nodes.back().out;
@@ -369,7 +385,8 @@ void Net::backward(const Tensor& dlogits) {
           grad_commit(in, acc);
         }
         break;
-      case Op::Input: break;
+      case Op::Input:
+        break;
     }
   }
 }

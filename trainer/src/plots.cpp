@@ -36,7 +36,8 @@ std::vector<std::string> layer_names(const json& records) {
   std::vector<std::string> r;
   for (const json& rec : records)
     for (auto it = rec["layers"].begin(); it != rec["layers"].end(); ++it)
-      if (it.value().value("quantized", false) && seen.insert(it.key()).second) r.push_back(it.key());
+      if (it.value().value("quantized", false) && seen.insert(it.key()).second)
+        r.push_back(it.key());
   return r;
 }
 
@@ -67,7 +68,8 @@ void write_metrics(const fs::path& outdir, const json& history) {
     csv += std::to_string(m["epoch"].get<int>()) + "," + m["phase"].get<std::string>() + "," +
            num(m, "lr_end") + "," + num(m, "train_loss") + "," + num(m, "train_acc") + "," +
            num(m, "seconds") + "," + num(m, "images_per_s");
-    for (const auto& s : splits) csv += "," + num(m["eval"][s], "loss") + "," + num(m["eval"][s], "acc");
+    for (const auto& s : splits)
+      csv += "," + num(m["eval"][s], "loss") + "," + num(m["eval"][s], "acc");
     csv += layer_cols(m, layers) + "\n";
   }
   write_file_atomic(outdir / "metrics.csv", csv);
@@ -94,8 +96,10 @@ void write_plots(const fs::path& outdir, const json& history, const json& trace)
      << "plot '" << metrics << "' using 'epoch':'train_loss' with linespoints title 'train'";
   for (const auto& s : splits)
     gp << ", '' using 'epoch':'" << s << "_loss' with linespoints title '" << s << "'";
-  gp << "\nset output '" << tmp("accuracy") << "'\nset title 'accuracy'\nset ylabel 'accuracy (%)'\n"
-     << "plot '" << metrics << "' using 'epoch':(100*column('train_acc')) with linespoints title 'train'";
+  gp << "\nset output '" << tmp("accuracy")
+     << "'\nset title 'accuracy'\nset ylabel 'accuracy (%)'\n"
+     << "plot '" << metrics
+     << "' using 'epoch':(100*column('train_acc')) with linespoints title 'train'";
   for (const auto& s : splits)
     gp << ", '' using 'epoch':(100*column('" << s << "_acc')) with linespoints title '" << s << "'";
   gp << "\n";
@@ -121,7 +125,8 @@ void write_plots(const fs::path& outdir, const json& history, const json& trace)
   gp << "unset output\n";
   const fs::path script = dir / "plots.gp";
   write_file_atomic(script, gp.str());
-  const std::string cmd = "gnuplot '" + script.string() + "' 2> '" + (dir / "plots.log").string() + "'";
+  const std::string cmd =
+      "gnuplot '" + script.string() + "' 2> '" + (dir / "plots.log").string() + "'";
   if (std::system(cmd.c_str()) != 0)
     throw std::runtime_error(script.string() + ": gnuplot failed (see " +
                              (dir / "plots.log").string() + "; is gnuplot-nox installed?)");

@@ -17,10 +17,14 @@ Quant parse_quant(const std::string& s) {
 
 std::string to_string(Quant q) {
   switch (q) {
-    case Quant::Float: return "fp";
-    case Quant::TTQ: return "ttq";
-    case Quant::TWN: return "twn";
-    case Quant::BWN: return "bwn";
+    case Quant::Float:
+      return "fp";
+    case Quant::TTQ:
+      return "ttq";
+    case Quant::TWN:
+      return "twn";
+    case Quant::BWN:
+      return "bwn";
   }
   return "?";
 }
@@ -47,8 +51,8 @@ void ttq_forward(const Mat& w, float delta, float wp, float wn, Mat& q) {
     dst[i] = src[i] > delta ? wp : (src[i] < -delta ? -wn : 0.0f);
 }
 
-void ttq_backward(const Mat& w, float delta, float wp, float wn, const Mat& gq, Mat& gw,
-                  float& gwp, float& gwn) {
+void ttq_backward(const Mat& w, float delta, float wp, float wn, const Mat& gq, Mat& gw, float& gwp,
+                  float& gwn) {
   gw.resize(w.rows(), w.cols());
   const float* src = w.data();
   const float* g = gq.data();
@@ -74,8 +78,10 @@ void ttq_init_scales(const Mat& w, float delta, float& wp, float& wn) {
   size_t np = 0, nn = 0;
   for (Eigen::Index i = 0; i < w.size(); ++i) {
     const float v = w.data()[i];
-    if (v > delta) sp += v, ++np;
-    else if (v < -delta) sn -= v, ++nn;
+    if (v > delta)
+      sp += v, ++np;
+    else if (v < -delta)
+      sn -= v, ++nn;
   }
   const double all = w.cwiseAbs().mean();
   wp = std::max(kScaleFloor, float(np ? sp / double(np) : all));

@@ -21,22 +21,33 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 json TrainConfig::identity() const {
-  return {{"model", model},         {"dataset", dataset},
-          {"fp_epochs", fp_epochs}, {"q_epochs", q_epochs},
-          {"quant", quant},         {"batch", batch},
-          {"lr_fp", lr_fp},         {"lr_q", lr_q},
-          {"momentum", momentum},   {"weight_decay", weight_decay},
+  return {{"model", model},
+          {"dataset", dataset},
+          {"fp_epochs", fp_epochs},
+          {"q_epochs", q_epochs},
+          {"quant", quant},
+          {"batch", batch},
+          {"lr_fp", lr_fp},
+          {"lr_q", lr_q},
+          {"momentum", momentum},
+          {"weight_decay", weight_decay},
           {"scale_lr_mult", scale_lr_mult},
-          {"schedule", schedule},   {"ttq_t", ttq_t},
-          {"ttq_sparsity", ttq_sparsity}, {"quant_first", quant_first},
-          {"quant_last", quant_last}, {"augment", augment},
-          {"crop_pad", crop_pad},   {"train_limit", train_limit},
-          {"test_limit", test_limit}, {"seed", seed},
-          {"threads", threads},     {"trace_every", trace_every}};
+          {"schedule", schedule},
+          {"ttq_t", ttq_t},
+          {"ttq_sparsity", ttq_sparsity},
+          {"quant_first", quant_first},
+          {"quant_last", quant_last},
+          {"augment", augment},
+          {"crop_pad", crop_pad},
+          {"train_limit", train_limit},
+          {"test_limit", test_limit},
+          {"seed", seed},
+          {"threads", threads},
+          {"trace_every", trace_every}};
 }
 
 void make_batch(const Dataset& d, std::span<const int> idx, bool augment, int crop_pad, Rng* rng,
-                Tensor& x, std::vector<uint8_t>& labels) {
+                Tensor& x, std::vector<uint8_t>& labels, bool flip_ok) {
   const int N = int(idx.size()), C = d.c, H = d.h, W = d.w, HW = H * W;
   x.resize(C, N, H, W);
   labels.resize(size_t(N));
@@ -50,7 +61,7 @@ void make_batch(const Dataset& d, std::span<const int> idx, bool augment, int cr
     if (augment) {
       dy = int(rng->below(uint64_t(2 * crop_pad + 1))) - crop_pad;
       dx = int(rng->below(uint64_t(2 * crop_pad + 1))) - crop_pad;
-      flip = rng->below(2) == 1;
+      flip = flip_ok && rng->below(2) == 1;
     }
     for (int c = 0; c < C; ++c) {
       float* dst = x.row(c) + size_t(n) * HW;
@@ -235,15 +246,19 @@ void check_config(const TrainConfig& cfg) {
   if (cfg.threads < 1) bad("--threads", std::to_string(cfg.threads), "must be >= 1");
   if (!(cfg.lr_fp > 0)) bad("--lr", std::to_string(cfg.lr_fp), "must be > 0");
   if (!(cfg.lr_q > 0)) bad("--lr-ttq", std::to_string(cfg.lr_q), "must be > 0");
-  if (!(cfg.scale_lr_mult >= 0)) bad("--scale-lr-mult", std::to_string(cfg.scale_lr_mult), "must be >= 0");
-  if (cfg.ttq_t <= 0 || cfg.ttq_t >= 1) bad("--ttq-t", std::to_string(cfg.ttq_t), "must be in (0,1)");
+  if (!(cfg.scale_lr_mult >= 0))
+    bad("--scale-lr-mult", std::to_string(cfg.scale_lr_mult), "must be >= 0");
+  if (cfg.ttq_t <= 0 || cfg.ttq_t >= 1)
+    bad("--ttq-t", std::to_string(cfg.ttq_t), "must be in (0,1)");
   if (cfg.ttq_sparsity >= 1) bad("--ttq-sparsity", std::to_string(cfg.ttq_sparsity), "must be < 1");
-  if (cfg.augment != "auto" && cfg.augment != "none" && cfg.augment != "crop-flip")
-    bad("--augment", cfg.augment, "is not one of auto, none, crop-flip");
+  if (cfg.augment != "auto" && cfg.augment != "none" && cfg.augment != "crop" &&
+      cfg.augment != "crop-flip")
+    bad("--augment", cfg.augment, "is not one of auto, none, crop, crop-flip");
   if (cfg.crop_pad < 0) bad("--crop-pad", std::to_string(cfg.crop_pad), "must be >= 0");
   parse_quant(cfg.quant);
   if (cfg.quant == "fp" || cfg.quant == "float")
-    if (cfg.q_epochs > 0) bad("--quant", cfg.quant, "with --ttq-epochs > 0: choose ttq, twn or bwn");
+    if (cfg.q_epochs > 0)
+      bad("--quant", cfg.quant, "with --ttq-epochs > 0: choose ttq, twn or bwn");
   lr_at(cfg.schedule, 1, 0, 1);
 }
 
@@ -259,15 +274,16 @@ std::string fmt(double v, int prec) {
 json run_training(const TrainConfig& cfg) {
   check_config(cfg);
   omp_set_num_threads(cfg.threads);
-  Eigen::setNbThreads(cfg.threads);
+  Eigen::setNbThreads(1);  // parallelism comes from par_gemm (gemm.hpp) and the layer loops
   const fs::path ckpt = cfg.outdir / "checkpoint.bin";
   const fs::path model_path = cfg.out.empty() ? cfg.outdir / "model.ttq" : cfg.out;
 
   Dataset train = load_dataset(cfg.dataset, "train", cfg.data_dir);
   if (cfg.train_limit > 0) train = head(train, cfg.train_limit);
   std::vector<Dataset> evals = eval_sets(cfg);
-  const bool augment =
-      cfg.augment == "crop-flip" || (cfg.augment == "auto" && cfg.dataset == "cifar10");
+  const bool augment = cfg.augment == "crop-flip" || cfg.augment == "crop" ||
+                       (cfg.augment == "auto" && cfg.dataset == "cifar10");
+  const bool flip = cfg.augment != "crop";
 
   Net net = make_net(cfg.model, train.c, train.h, train.w, train.num_classes, cfg.quant_first,
                      cfg.quant_last);
@@ -281,14 +297,14 @@ json run_training(const TrainConfig& cfg) {
   json history = json::array(), trace = json::array();
   int start_epoch = 0;
   if (cfg.resume) {
-    if (!fs::exists(ckpt))
-      throw std::runtime_error("--resume: no checkpoint at " + ckpt.string());
+    if (!fs::exists(ckpt)) throw std::runtime_error("--resume: no checkpoint at " + ckpt.string());
     const json h = load_checkpoint(ckpt, net);
     const json want = cfg.identity(), have = h.at("config");
     for (auto it = want.begin(); it != want.end(); ++it)
       if (!have.contains(it.key()) || have[it.key()] != it.value())
         throw std::invalid_argument("--resume: " + ckpt.string() + " was made with " + it.key() +
-                                    " = " + (have.contains(it.key()) ? have[it.key()].dump() : "?") +
+                                    " = " +
+                                    (have.contains(it.key()) ? have[it.key()].dump() : "?") +
                                     ", this run has " + it.value().dump());
     start_epoch = h.at("next_epoch").get<int>();
     history = h.at("history");
@@ -312,7 +328,8 @@ json run_training(const TrainConfig& cfg) {
     // Data order and augmentation depend only on (seed, epoch): resume needs no RNG state.
     Rng order(mix_seed(cfg.seed, 1000 + uint64_t(epoch)));
     for (int i = 0; i < train.n; ++i) perm[size_t(i)] = i;
-    for (int i = train.n - 1; i > 0; --i) std::swap(perm[size_t(i)], perm[order.below(uint64_t(i) + 1)]);
+    for (int i = train.n - 1; i > 0; --i)
+      std::swap(perm[size_t(i)], perm[order.below(uint64_t(i) + 1)]);
     Rng aug(mix_seed(cfg.seed, 500000 + uint64_t(epoch)));
 
     const std::string label = std::string(quant_phase ? to_string(qmode) : "fp") + " epoch " +
@@ -326,7 +343,7 @@ json run_training(const TrainConfig& cfg) {
       const int s = it * cfg.batch, e = std::min(train.n, s + cfg.batch);
       if (e - s < 2) break;  // batch norm needs two samples
       make_batch(train, std::span(perm).subspan(size_t(s), size_t(e - s)), augment, cfg.crop_pad,
-                 &aug, x, labels);
+                 &aug, x, labels, flip);
       const LossResult r = softmax_ce(net.forward(x, true), labels, &dlogits);
       net.backward(dlogits);
       const long phase_it = long(epoch - ph.first_epoch) * iters + it;
@@ -365,9 +382,9 @@ json run_training(const TrainConfig& cfg) {
                   fmt(seen / secs, 0) + " img/s");
     history.push_back(m);
     write_metrics(cfg.outdir, history);
-    save_checkpoint(ckpt, net,
-                    {{"config", cfg_id}, {"next_epoch", epoch + 1}, {"history", history},
-                     {"trace", trace}});
+    save_checkpoint(
+        ckpt, net,
+        {{"config", cfg_id}, {"next_epoch", epoch + 1}, {"history", history}, {"trace", trace}});
   }
   if (net.mode == Quant::Float && cfg.q_epochs > 0) net.begin_quantized(qmode);
 

@@ -19,7 +19,7 @@ struct ArrayConfig {
   int lanes = 4;         // nonzero weights consumed per PE per cycle
   int row_bytes = 8;     // activations per sweep-buffer row
   int win_rows = 3;      // rows a PE's lanes can pick from in one op (window)
-  int sweep_rows = 16;   // rows held in the shared sweep buffer (even, >= win_rows + 2)
+  int sweep_rows = 16;   // rows held in the shared sweep buffer (power of 2, >= win_rows + 2)
   int adv_bits = 3;      // width of an op's row-advance field
   int max_fan_in = 2048;
   int max_outs = 64;     // outputs per pass (entry ids are 8-bit: <= 256)

@@ -42,15 +42,14 @@ Tensor run_node(const Model& m, size_t i, std::span<const Tensor> acts);
 // Executes the ternary/int8 matmul of a Conv or Linear node somewhere else (the RTL).
 // vectors: nvec x fan_in, row-major; y: nvec x out_ch, row-major, to fill with the outputs of the
 // output step. Returns false to let the golden model compute the node itself.
-using MatMulHook = std::function<bool(int node_index, const Node& node,
-                                      std::span<const uint8_t> vectors, int nvec,
-                                      std::span<int32_t> y)>;
+using MatMulHook =
+    std::function<bool(int node_index, const Node& node, std::span<const uint8_t> vectors, int nvec,
+                       std::span<int32_t> y)>;
 
 // Runs a batch of B images (each of node 0's shape) through the network; result[image][node].
 // For a Conv node the hook sees the im2col vectors of all B images (nvec = B * out_h * out_w,
 // image-major then pixel in row-major order); for a Linear node nvec = B.
-std::vector<std::vector<Tensor>> run_network(const Model& m,
-                                             std::span<const uint8_t* const> images,
+std::vector<std::vector<Tensor>> run_network(const Model& m, std::span<const uint8_t* const> images,
                                              const MatMulHook& hook = {});
 
 // Index of the largest value; ties go to the lowest index.

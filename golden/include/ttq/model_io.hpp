@@ -4,11 +4,10 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ttq/model.hpp"
 
@@ -19,7 +18,7 @@ inline constexpr uint32_t kModelVersion = 1;
 // Limits a file may not exceed; a count beyond them is corrupt, not a reason to allocate.
 inline constexpr int kMaxNodes = 4096;
 inline constexpr int kMaxNameLen = 256;
-inline constexpr int kMaxDim = 65536;           // any of c, h, w, out_ch, kernel, stride
+inline constexpr int kMaxDim = 65536;                   // any of c, h, w, out_ch, kernel, stride
 inline constexpr size_t kMaxTensor = size_t{1} << 26;   // elements of one activation tensor
 inline constexpr size_t kMaxWeights = size_t{1} << 28;  // weights of one layer
 
@@ -58,8 +57,8 @@ struct SizeReport {
   size_t ternary_weights = 0, int8_weights = 0;  // counts
   size_t packed_weight_bytes = 0;                // ternary at 2 bits + int8 at 8 bits
   size_t fp32_weight_bytes = 0;                  // 4 bytes per weight
-  double ratio_file = 0;     // fp32_weight_bytes / file_bytes
-  double ratio_weights = 0;  // fp32_weight_bytes / packed_weight_bytes
+  double ratio_file = 0;                         // fp32_weight_bytes / file_bytes
+  double ratio_weights = 0;                      // fp32_weight_bytes / packed_weight_bytes
 };
 SizeReport size_report(const Model& m);
 nlohmann::json to_json(const SizeReport& r);

@@ -5,9 +5,8 @@
 #pragma once
 
 #include <filesystem>
-#include <vector>
-
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "ttq/dataset.hpp"
 #include "ttq/model.hpp"

@@ -13,7 +13,9 @@
 
 namespace ttq::train {
 
-inline int conv_out_size(int in, int k, int stride, int pad) { return (in + 2 * pad - k) / stride + 1; }
+inline int conv_out_size(int in, int k, int stride, int pad) {
+  return (in + 2 * pad - k) / stride + 1;
+}
 
 // ---- convolution: x [Cin][N*H*W], w [Cout][Cin*k*k] (fan-in index (c*k + i)*k + j) ------------
 // col [Cin*k*k][N*Ho*Wo]; col(k, (n*Ho + y)*Wo + x) = x[c][n][y*s + i - pad][x*s + j - pad] or 0.
@@ -41,12 +43,12 @@ struct BnCache {
 };
 // Training mode: batch statistics (biased variance), running stats updated PyTorch-style
 // (running = (1 - momentum) * running + momentum * batch, unbiased variance).
-void bn_forward_train(const Tensor& x, const Vec& gamma, const Vec& beta, float eps,
-                      float momentum, Vec& run_mean, Vec& run_var, BnCache& cache, Tensor& y);
+void bn_forward_train(const Tensor& x, const Vec& gamma, const Vec& beta, float eps, float momentum,
+                      Vec& run_mean, Vec& run_var, BnCache& cache, Tensor& y);
 void bn_forward_eval(const Tensor& x, const Vec& gamma, const Vec& beta, const Vec& run_mean,
                      const Vec& run_var, float eps, Tensor& y);
-void bn_backward(const Tensor& dy, const BnCache& cache, const Vec& gamma, Tensor& dx,
-                 Vec& dgamma, Vec& dbeta);
+void bn_backward(const Tensor& dy, const BnCache& cache, const Vec& gamma, Tensor& dx, Vec& dgamma,
+                 Vec& dbeta);
 
 // ---- ReLU (y may alias x) -------------------------------------------------------------------
 void relu_forward(const Tensor& x, Tensor& y);

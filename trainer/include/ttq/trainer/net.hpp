@@ -19,9 +19,9 @@ struct MatMul {
   int cin = 0, cout = 0, k = 1, stride = 1, pad = 0, fan_in = 0;
   bool quantizable = true;  // takes part in the quantized phase (first conv: false by default)
   bool has_bias = false, has_bn = false, relu = false;
-  Mat w, gw, mw;                                  // latent weights [cout][fan_in], grad, momentum
+  Mat w, gw, mw;  // latent weights [cout][fan_in], grad, momentum
   float wp = 0, wn = 0, gwp = 0, gwn = 0, mwp = 0, mwn = 0;  // TTQ scales
-  float delta = 0, alpha = 0;                     // last threshold; TWN/BWN scale
+  float delta = 0, alpha = 0;                                // last threshold; TWN/BWN scale
   // TTQ works on the latent weights normalized to [-1, 1] (paper, Sec. 3): wnorm = w / wmax,
   // wmax = max|w| held constant in the backward pass, so dL/dw = dL/dwnorm / wmax. Delta is
   // t * max|wnorm| = t in normalized units, i.e. t * max|w| on the raw weights.
@@ -42,8 +42,8 @@ struct Node {
   int c = 0, h = 0, w = 0;  // output shape per image
   MatMul mm;                // Conv, Linear
   int pool_k = 2, pool_stride = 2;
-  int sc_stride = 1;        // ShortcutA
-  bool relu = false;        // Add
+  int sc_stride = 1;  // ShortcutA
+  bool relu = false;  // Add
   Tensor out, grad;
   std::vector<int32_t> arg;  // MaxPool
 };
@@ -78,7 +78,8 @@ class Net {
   const Tensor& forward(const Tensor& x, bool train);
   // Backward pass from dL/dlogits; fills every parameter gradient. Needs forward(x, true) first.
   void backward(const Tensor& dlogits);
-  // Computes the effective weights q of every matmul layer for the current mode (forward does it too).
+  // Computes the effective weights q of every matmul layer for the current mode (forward does it
+  // too).
   void quantize_weights();
   // Starts the quantized phase: sets mode and, for TTQ, initializes Wp/Wn from the latent weights.
   void begin_quantized(Quant q);

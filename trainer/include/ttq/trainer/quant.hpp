@@ -13,8 +13,8 @@ enum class Quant { Float, TTQ, TWN, BWN };
 Quant parse_quant(const std::string& s);  // "fp"|"float", "ttq", "twn", "bwn"; throws otherwise
 std::string to_string(Quant q);
 
-// Smallest value Wp and Wn may take: after every SGD step they are projected onto [kScaleFloor, inf)
-// (projected gradient descent), so a ternary layer can never flip or lose its sign.
+// Smallest value Wp and Wn may take: after every SGD step they are projected onto [kScaleFloor,
+// inf) (projected gradient descent), so a ternary layer can never flip or lose its sign.
 inline constexpr float kScaleFloor = 1e-4f;
 
 // ---- TTQ ----------------------------------------------------------------------------------------
@@ -25,8 +25,8 @@ float ttq_threshold(const Mat& w, float t, float target_sparsity);
 void ttq_forward(const Mat& w, float delta, float wp, float wn, Mat& q);
 // With g = dL/dq: dL/dw = wp*g (w > delta), g (|w| <= delta), wn*g (w < -delta);
 // dL/dWp = sum of g over {w > delta}; dL/dWn = -(sum of g over {w < -delta}) since q = -Wn there.
-void ttq_backward(const Mat& w, float delta, float wp, float wn, const Mat& gq, Mat& gw,
-                  float& gwp, float& gwn);
+void ttq_backward(const Mat& w, float delta, float wp, float wn, const Mat& gq, Mat& gw, float& gwp,
+                  float& gwn);
 // Initial scales for the FP -> TTQ fine-tune: mean |w| over the positive and over the negative set
 // (floored at kScaleFloor; mean |w| of the whole layer if a set is empty).
 void ttq_init_scales(const Mat& w, float delta, float& wp, float& wn);

@@ -3,9 +3,8 @@
 // is already in this layout, and batch norm works on contiguous rows.
 #pragma once
 
-#include <cstddef>
-
 #include <Eigen/Core>
+#include <cstddef>
 
 namespace ttq::train {
 

@@ -5,12 +5,11 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <span>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "ttq/dataset.hpp"
 #include "ttq/trainer/net.hpp"
@@ -34,7 +33,8 @@ struct TrainConfig {
   std::string schedule = "cosine";  // cosine | step (x0.1 at 50% and 75% of each phase)
   float ttq_t = 0.05f, ttq_sparsity = -1.0f;
   bool quant_first = false, quant_last = true;
-  std::string augment = "auto";  // auto (crop-flip for cifar10, none otherwise) | none | crop-flip
+  // auto (crop-flip for cifar10, none otherwise) | none | crop | crop-flip
+  std::string augment = "auto";
   int crop_pad = 4;
   int train_limit = 0, test_limit = 0;  // use only the first N images (0: all)
   uint64_t seed = 1;
@@ -54,9 +54,9 @@ struct TrainConfig {
 };
 
 // One batch as the network's input: x [C][N*H*W] = pixel/255, optionally randomly cropped
-// (zero padding crop_pad) and flipped with rng.
+// (zero padding crop_pad) and, if flip_ok, flipped left-right with rng.
 void make_batch(const Dataset& d, std::span<const int> idx, bool augment, int crop_pad, Rng* rng,
-                Tensor& x, std::vector<uint8_t>& labels);
+                Tensor& x, std::vector<uint8_t>& labels, bool flip_ok = true);
 
 struct EvalResult {
   double loss = 0, accuracy = 0;

@@ -1,0 +1,121 @@
+// A minimal virtual platform around TtqAccelTlm: a memory with configurable latency, a bus that
+// maps the memory and the accelerator's registers, and a "CPU" thread that runs a ternary layer
+// the way a device driver would and checks it against the golden model and the cycle model.
+#pragma once
+
+#include <tlm_utils/multi_passthrough_target_socket.h>
+#include <tlm_utils/simple_initiator_socket.h>
+#include <tlm_utils/simple_target_socket.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <systemc>
+#include <tlm>
+#include <vector>
+
+#include "ttq/arith.hpp"
+#include "ttq/cycle_model.hpp"
+#include "ttq/sc/ttq_accel_tlm.hpp"
+
+namespace ttq::sc {
+
+// Byte-addressed RAM; any number of initiators bind to `socket`. Access time = latency +
+// ceil(bytes / 16) * beat_time, added to the annotated delay (loosely timed).
+class Memory : public sc_core::sc_module {
+ public:
+  tlm_utils::multi_passthrough_target_socket<Memory> socket;
+  Memory(sc_core::sc_module_name name, size_t bytes, sc_core::sc_time latency,
+         sc_core::sc_time beat_time);
+  uint64_t bytes_read() const { return bytes_read_; }
+  uint64_t bytes_written() const { return bytes_written_; }
+  uint64_t transactions() const { return transactions_; }
+
+ private:
+  void b_transport(int id, tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
+  std::vector<uint8_t> mem_;
+  sc_core::sc_time latency_, beat_time_;
+  uint64_t bytes_read_ = 0, bytes_written_ = 0, transactions_ = 0;
+};
+
+// Address decoder for any number of initiators: [mem_base, mem_base + mem_size) -> mem,
+// [accel_base, accel_base + 4 KiB) -> accel (addresses passed on relative to the window).
+class Bus : public sc_core::sc_module {
+ public:
+  tlm_utils::multi_passthrough_target_socket<Bus> in;
+  tlm_utils::simple_initiator_socket<Bus> mem, accel;
+  Bus(sc_core::sc_module_name name, uint64_t mem_base, uint64_t mem_size, uint64_t accel_base);
+
+ private:
+  void b_transport(int id, tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
+  uint64_t mem_base_, mem_size_, accel_base_;
+};
+
+// One ternary layer: codes [out_ch][fan_in] in {-1,0,1}, its output step, nvec input vectors.
+struct LayerJob {
+  std::string label;  // what the layer is (model/node, or the random seed)
+  std::vector<int8_t> codes;
+  int out_ch = 0, fan_in = 0;
+  std::vector<OutParams> out;
+  bool relu = true;
+  std::vector<uint8_t> vectors;  // nvec x fan_in
+  int nvec = 0;
+};
+
+// What the CPU measured and checked for one program pass (an output-channel slice).
+struct PassReport {
+  int out0 = 0, out_ch = 0;
+  uint32_t perf_total = 0, perf_busy = 0, perf_stall = 0, perf_nnz = 0, perf_results = 0;
+  uint32_t wload_cycles = 0, wload_words = 0;
+  CycleStats model;                     // cycle_model() of the same program
+  uint32_t layer_edges = 0;             // DMA_LAYER_CYCLES: START edge -> last result edge
+  sc_core::sc_time start, last_result;  // those edges (simulated time)
+  sc_core::sc_time layer_time;          // last_result - start: the PERF_TOTAL cycles
+  sc_core::sc_time irq_latency;         // START write returned -> irq seen by the CPU
+  bool cycles_match = false, time_match = false;
+};
+
+struct LayerReport {
+  std::vector<int32_t> y, expect;  // nvec x out_ch, channel order
+  int64_t mismatches = 0;          // outputs differing from ternary_matvec
+  std::string first_mismatch;
+  std::vector<PassReport> passes;
+  sc_core::sc_time sim_time;  // total simulated time of the CPU's job
+};
+
+// The driver: writes the program and the vectors to memory, programs the DMA and the registers,
+// starts, waits for irq, reads the results and the counters, and checks everything. Stops the
+// simulation when done; error() is non-empty if the job could not run.
+class Cpu : public sc_core::sc_module {
+ public:
+  tlm_utils::simple_initiator_socket<Cpu> bus;
+  sc_core::sc_in<bool> irq;
+  Cpu(sc_core::sc_module_name name, LayerJob job, const TtqAccelTlm& accel, uint64_t mem_base,
+      uint64_t mem_size, uint64_t accel_base);
+  const LayerReport& report() const { return report_; }
+  const std::string& error() const { return error_; }
+  bool finished() const { return finished_; }
+
+ private:
+  void run();
+  void run_layer();
+  void access(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, uint32_t len);
+  uint32_t rd(uint32_t reg);
+  void wr(uint32_t reg, uint32_t value);
+  void mem_write(uint64_t offset, const void* data, size_t len);
+  void mem_read(uint64_t offset, void* data, size_t len);
+
+  LayerJob job_;
+  const TtqAccelTlm& accel_;  // probe only: the edge timestamps of the last layer
+  uint64_t mem_base_, mem_size_, accel_base_;
+  LayerReport report_;
+  std::string error_;
+  bool finished_ = false;
+};
+
+// The programs of a layer, one per output-channel slice: at most max_outs outputs, halved until
+// every slice's op lists fit op_depth (the same split as ttq::AccelSim::compile_passes).
+std::vector<Program> compile_passes(std::span<const int8_t> codes, int out_ch, int fan_in,
+                                    std::span<const OutParams> out, const ArrayConfig& cfg);
+
+}  // namespace ttq::sc
