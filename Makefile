@@ -99,10 +99,10 @@ define train_model
 endef
 
 train: deps $(BUILD)/CMakeCache.txt
-	$(call train_model,lenet5,fashion-mnist,--fp-epochs 10 --ttq-epochs 10)
+	$(call train_model,lenet5,fashion-mnist,--fp-epochs 10 --ttq-epochs 10 --augment crop-flip --crop-pad 2)
 
 train-mnist: deps $(BUILD)/CMakeCache.txt
-	$(call train_model,lenet5,mnist,--fp-epochs 10 --ttq-epochs 10)
+	$(call train_model,lenet5,mnist,--fp-epochs 10 --ttq-epochs 10 --augment crop --crop-pad 2)
 
 # Short CIFAR-10 recipe (< 2 h on 2 cores); the paper-scale recipe is in docs/TRAINER.md.
 train-cifar: deps $(BUILD)/CMakeCache.txt

@@ -190,7 +190,7 @@ def classify_ttq(mod: str) -> str:
     m = mod.lower()
     if re.search(r"(ram|buf|mem|fifo|store|sram)", m):
         return "buffers"
-    if re.search(r"(acc|out_unit|out_stage|outstage|collect|post|requant|output)", m):
+    if re.search(r"(_acc(_|$)|out_unit|out_stage|outstage|collect|post|requant|output)", m):
         return "acc_out"
     if re.search(r"(_pe$|_pe_|lane|mac|array)", m):
         return "pe"
@@ -239,6 +239,14 @@ def run_yosys(job: Job, lib: Path, clock_ns: float) -> Path:
     tag = "flat" if job.flatten else "hier"
     job.outdir.mkdir(parents=True, exist_ok=True)
     logf = job.outdir / f"yosys_{tag}.log"
+    # Reuse a run whose inputs (RTL, flow scripts, liberty, clock, parameters) are unchanged.
+    stamp_file = job.outdir / f"yosys_{tag}.stamp"
+    stamp = flow_stamp(lib, clock_ns, [Path(f) for f in job.files]) + json.dumps(
+        [job.top, job.params], sort_keys=True)
+    outputs = [job.outdir / f"stat_{tag}.json"] + ([job.outdir / "netlist.v"] if job.flatten else [])
+    if stamp_file.is_file() and stamp_file.read_text() == stamp and all(o.is_file() for o in outputs):
+        return logf
+    stamp_file.unlink(missing_ok=True)
     env = dict(os.environ, SYN_TOP=job.top, SYN_FILES=" ".join(job.files),
                SYN_PARAMS=" ".join(f"{k}={v}" for k, v in job.params.items()),
                SYN_LIBERTY=str(lib), SYN_CLOCK_NS=str(clock_ns), SYN_OUT=str(job.outdir),
@@ -253,6 +261,7 @@ def run_yosys(job: Job, lib: Path, clock_ns: float) -> Path:
                              r"Assertion failed|selection", l)]
         raise SynthError(f"yosys failed for {job.top} {job.params} ({tag}), log {logf}:\n  "
                          + "\n  ".join((errs or text.splitlines()[-15:])[:25]))
+    write_atomic(stamp_file, stamp)
     return logf
 
 
@@ -316,8 +325,19 @@ def area_of(cells: dict[str, int], areas: dict[str, float]) -> float:
     return a
 
 
+def load_stat_json(path: Path) -> dict:
+    """Yosys 0.23's `stat -json -top` prints the hierarchy table into the JSON for nested
+    hierarchies; drop those lines (no quotes, a module name and a count)."""
+    lines = [l for l in path.read_text().splitlines()
+             if not re.match(r'^\s+[^\s"{}\[\]]\S*\s+\d+\s*$', l)]
+    try:
+        return json.loads("\n".join(lines))
+    except json.JSONDecodeError as e:
+        raise SynthError(f"{path}: not valid JSON even without the hierarchy table: {e}") from e
+
+
 def flat_stats(outdir: Path, areas: dict[str, float]) -> dict:
-    st = json.loads((outdir / "stat_flat.json").read_text())
+    st = load_stat_json(outdir / "stat_flat.json")
     mods = st["modules"]
     if len(mods) != 1:
         raise SynthError(f"{outdir}/stat_flat.json: expected one flattened module, got {list(mods)}")
@@ -340,7 +360,7 @@ def flat_stats(outdir: Path, areas: dict[str, float]) -> dict:
 def hier_blocks(outdir: Path, design: Design, areas: dict[str, float]) -> dict:
     """Area per block from the non-flattened run (each module's own cells, times its instances).
     Memory timing shells are kept apart (their area is replaced by the real memories')."""
-    st = json.loads((outdir / "stat_hier.json").read_text())
+    st = load_stat_json(outdir / "stat_hier.json")
     mods = {k.lstrip("\\"): v["num_cells_by_type"] for k, v in st["modules"].items()}
     names = {base_module(k): k for k in mods}
     top = names.get(design.top)
@@ -841,6 +861,7 @@ def plot_sweep(build: Path, rows: list[dict]) -> Path:
     write_atomic(dat, "\n".join(lines) + "\n")
     lanes_vals = sorted({r["Lanes"] for r in rows})
     tmp_png = png.with_name(f".{png.name}.tmp.png")
+    png.parent.mkdir(parents=True, exist_ok=True)
 
     def series(col_t: int, col_d: int) -> str:
         out = []

@@ -65,7 +65,7 @@ TEST_CASE("training is deterministic for a seed and thread count", "[trainer][tr
   CHECK(state_of(c.outdir / "checkpoint.bin") != sa);  // and the seed matters
 }
 
-TEST_CASE("--resume continues exactly: same state and same .ttq as an uninterrupted run",
+TEST_CASE("resume continues exactly: same state and same .ttq as an uninterrupted run",
           "[trainer][train]") {
   TrainConfig full = small_config(scratch("resume-full"));
   full.fp_epochs = 1;
