@@ -104,9 +104,9 @@ train: deps $(BUILD)/CMakeCache.txt
 train-mnist: deps $(BUILD)/CMakeCache.txt
 	$(call train_model,lenet5,mnist,--fp-epochs 10 --ttq-epochs 10 --augment crop --crop-pad 2)
 
-# Short CIFAR-10 recipe (< 2 h on 2 cores); the paper-scale recipe is in docs/TRAINER.md.
+# Short CIFAR-10 recipe (10 FP + 5 TTQ epochs, about 1 h on 2 free cores); the paper-scale recipe is in docs/TRAINER.md.
 train-cifar: deps $(BUILD)/CMakeCache.txt
-	$(call train_model,resnet20,cifar10,--fp-epochs 12 --ttq-epochs 6 --lr 0.1 --lr-ttq 0.01 --weight-decay 1e-4)
+	$(call train_model,resnet20,cifar10,--fp-epochs 10 --ttq-epochs 5 --lr 0.1 --lr-ttq 0.01 --weight-decay 1e-4)
 
 # ---- end to end (issue 5): docs/END_TO_END.md ------------------------------------------------
 # ttq-sim: every ternary layer of MODEL on the Verilated RTL over IMAGES images of DATASET's test
