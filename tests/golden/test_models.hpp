@@ -166,39 +166,7 @@ inline Model tiny_net(uint32_t seed, const std::vector<const uint8_t*>& calib) {
   m.nodes.push_back(fc);
 
   // Calibrate: the float reference ignores q (except the input's) and the integer parameters.
-  std::vector<float> peak(m.nodes.size(), 0.0f);
-  {
-    const FloatReference ref(m);
-    for (const uint8_t* img : calib) {
-      const auto acts = ref.run(img);
-      for (size_t i = 0; i < acts.size(); ++i)
-        for (float v : acts[i].data) peak[i] = std::max(peak[i], std::fabs(v));
-    }
-  }
-  for (size_t i = 1; i < m.nodes.size(); ++i) {
-    Node& n = m.nodes[i];
-    const bool own =
-        n.kind == NodeKind::Conv || n.kind == NodeKind::Linear || n.kind == NodeKind::Add;
-    if (own) {
-      n.q.scale = std::max(peak[i], 1e-3f) / (n.q.is_signed ? 127.0f : 255.0f);
-    } else {
-      n.q = m.nodes[size_t(n.inputs[0])].q;
-    }
-  }
-  for (size_t i = 1; i < m.nodes.size(); ++i) {
-    Node& n = m.nodes[i];
-    if (n.kind == NodeKind::Add) {
-      n.add = quantize_add(m.nodes[size_t(n.inputs[0])].q.scale,
-                           m.nodes[size_t(n.inputs[1])].q.scale, n.q.scale, n.add.relu);
-    } else if (n.kind == NodeKind::Conv || n.kind == NodeKind::Linear) {
-      MatMulParams& p = n.mm;
-      const float s_in = m.nodes[size_t(n.inputs[0])].q.scale;
-      for (size_t o = 0; o < size_t(p.out_ch); ++o)
-        p.out[o] = p.precision == Precision::Int8
-                       ? quantize_out_params_int8(p.a[o], p.b[o], p.w_scale[o], s_in, n.q.scale)
-                       : quantize_out_params(p.a[o], p.b[o], p.wp, p.wn, s_in, n.q.scale);
-    }
-  }
+  calibrate_max_abs(m, calib);
   return m;
 }
 

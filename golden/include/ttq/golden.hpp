@@ -118,4 +118,11 @@ OutParams quantize_out_params_int8(float a, float b, float w_scale, float s_in, 
 // Residual add y_real = xa_real + xb_real: ma = round(sa/so * 2^S), mb = round(sb/so * 2^S).
 AddParams quantize_add(float sa, float sb, float so, bool relu);
 
+// Max-abs calibration for models built without a trainer (tests, benchmarks, stand-ins): runs the
+// float reference on `calib`, sets every Conv/Linear/Add node's activation scale to its peak |value|
+// / 127 (signed) or / 255 (unsigned), passes the scale through the other nodes, and derives every
+// node's integer parameters (quantize_out_params[_int8], quantize_add). The trainer's export uses
+// percentiles instead (trainer/src/export.cpp).
+void calibrate_max_abs(Model& m, std::span<const uint8_t* const> calib);
+
 }  // namespace ttq

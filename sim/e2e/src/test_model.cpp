@@ -100,31 +100,9 @@ class Builder {
         fc.mm.b[size_t(c)] = float(bias * fc.mm.wp);
       }
     }
-    std::vector<float> peak(m.nodes.size(), 0.0f);
-    const FloatReference ref(m);
-    for (int i = 0; i < std::min(calib.n, 64); ++i) {
-      const auto acts = ref.run(calib.image(i));
-      for (size_t k = 0; k < acts.size(); ++k)
-        for (float v : acts[k].data) peak[k] = std::max(peak[k], std::fabs(v));
-    }
-    for (size_t i = 1; i < m.nodes.size(); ++i) {
-      Node& n = m.nodes[i];
-      if (n.kind == NodeKind::Conv || n.kind == NodeKind::Linear || n.kind == NodeKind::Add)
-        n.q.scale = std::max(peak[i], 1e-3f) / (n.q.is_signed ? 127.0f : 255.0f);
-      else
-        n.q = m.nodes[size_t(n.inputs[0])].q;
-      if (n.kind == NodeKind::Add) {
-        n.add = quantize_add(m.nodes[size_t(n.inputs[0])].q.scale,
-                             m.nodes[size_t(n.inputs[1])].q.scale, n.q.scale, true);
-      } else if (n.kind == NodeKind::Conv || n.kind == NodeKind::Linear) {
-        MatMulParams& p = n.mm;
-        const float s_in = m.nodes[size_t(n.inputs[0])].q.scale;
-        for (size_t o = 0; o < size_t(p.out_ch); ++o)
-          p.out[o] = p.precision == Precision::Int8
-                         ? quantize_out_params_int8(p.a[o], p.b[o], p.w_scale[o], s_in, n.q.scale)
-                         : quantize_out_params(p.a[o], p.b[o], p.wp, p.wn, s_in, n.q.scale);
-      }
-    }
+    std::vector<const uint8_t*> imgs;
+    for (int i = 0; i < std::min(calib.n, 64); ++i) imgs.push_back(calib.image(i));
+    calibrate_max_abs(m, imgs);
     validate(m, arch + " test model");
     return m;
   }
