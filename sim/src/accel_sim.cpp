@@ -4,14 +4,21 @@
 #include <random>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
-// The Verilated model class; a build for other parameters verilates ttq_accel under another prefix.
+// The checked Verilated model class (assertions, FST tracing); a build for other parameters
+// verilates ttq_accel under another prefix. TTQ_VMODEL_FAST, when defined, is the speed build of
+// the same RTL (sim/CMakeLists.txt), used when SimOptions::fast is set.
 #ifndef TTQ_VMODEL
 #define TTQ_VMODEL Vttq_accel
 #define TTQ_VMODEL_HEADER "Vttq_accel.h"
 #endif
 #include TTQ_VMODEL_HEADER
 using VModel = TTQ_VMODEL;
+#ifdef TTQ_VMODEL_FAST
+#include TTQ_VMODEL_FAST_HEADER
+using VModelFast = TTQ_VMODEL_FAST;
+#endif
 #include "verilated.h"
 #include "verilated_fst_c.h"
 
@@ -19,7 +26,10 @@ namespace ttq {
 
 struct AccelSim::Impl {
   VerilatedContext ctx;
-  std::unique_ptr<VModel> top;
+  std::unique_ptr<VModel> top;  // the checked build, or
+#ifdef TTQ_VMODEL_FAST
+  std::unique_ptr<VModelFast> fast;  // the speed build
+#endif
   std::unique_ptr<VerilatedFstC> trace;
   std::mt19937_64 rng;
   // weight stream
@@ -44,28 +54,76 @@ struct AccelSim::Impl {
   bool aw_hs = false, ar_hs = false, b_hs = false, r_hs = false;
   uint32_t rdata = 0;
   bool rst = false;
+
+  // Verilator 5.006 keeps a per-thread "current context" (Verilated::threadContextp()) that the
+  // generated code uses for random X values, $stop/assertion failures and, in ~VerilatedScope,
+  // to unregister the model's scopes. It is set when a model is constructed, so with two models
+  // in one thread (ttq-sim's worker and a traced model for one layer) it pointed at whichever
+  // was constructed last; once that one was destroyed, the survivor's destructor locked a mutex
+  // inside the freed context and slept forever (the "--trace-dir hang"). Every entry into a
+  // model therefore makes its own context current first.
+  void enter() {
+    if (Verilated::threadContextp() != &ctx) Verilated::threadContextp(&ctx);
+  }
+  ~Impl() {
+    enter();
+    if (trace) trace->close();
+    if (top) top->final();
+#ifdef TTQ_VMODEL_FAST
+    if (fast) fast->final();
+    fast.reset();
+#endif
+    trace.reset();
+    top.reset();
+    // Do not leave this thread (or Verilated's "last context") pointing at ctx once it is gone.
+    Verilated::threadContextp(nullptr);
+  }
 };
+
+namespace {
+
+template <class VM>
+void configure_model(VM& t) {
+  t.clk_i = 0;
+  t.rst_ni = 0;
+  t.eval();
+}
+
+}  // namespace
 
 AccelSim::AccelSim(const SimOptions& opt) : opt_(opt), stall_(opt.stall), impl_(std::make_unique<Impl>()) {
   opt_.cfg.validate();
   if (opt.stall < 0.0 || opt.stall >= 1.0)
     throw std::invalid_argument("AccelSim: stall = " + std::to_string(opt.stall) + ": must be in [0, 1)");
+  if (opt.fast && !opt.trace_path.empty())
+    throw std::invalid_argument("AccelSim: trace_path " + opt.trace_path +
+                                ": the speed build (fast) has no tracing; use the checked build");
+#ifndef TTQ_VMODEL_FAST
+  if (opt.fast) throw std::invalid_argument("AccelSim: this build has no speed build of the model (fast)");
+#endif
   Impl& m = *impl_;
   m.rng.seed(opt.seed);
   m.ctx.randReset(2);
   m.ctx.randSeed(int(opt.seed & 0x7fffffff));
   m.ctx.commandArgs(0, static_cast<const char**>(nullptr));
   if (!opt.trace_path.empty()) m.ctx.traceEverOn(true);
-  m.top = std::make_unique<VModel>(&m.ctx, "ttq_accel");
-  if (!opt.trace_path.empty()) {
-    m.trace = std::make_unique<VerilatedFstC>();
-    m.top->trace(m.trace.get(), 99);
-    m.trace->open(opt.trace_path.c_str());
-    if (!m.trace->isOpen()) throw std::runtime_error("AccelSim: cannot open trace file " + opt.trace_path);
+  m.enter();
+#ifdef TTQ_VMODEL_FAST
+  if (opt.fast) {
+    m.fast = std::make_unique<VModelFast>(&m.ctx, "ttq_accel");
+    configure_model(*m.fast);
   }
-  m.top->clk_i = 0;
-  m.top->rst_ni = 0;
-  m.top->eval();
+#endif
+  if (!opt.fast) {
+    m.top = std::make_unique<VModel>(&m.ctx, "ttq_accel");
+    if (!opt.trace_path.empty()) {
+      m.trace = std::make_unique<VerilatedFstC>();
+      m.top->trace(m.trace.get(), 99);
+      m.trace->open(opt.trace_path.c_str());
+      if (!m.trace->isOpen()) throw std::runtime_error("AccelSim: cannot open trace file " + opt.trace_path);
+    }
+    configure_model(*m.top);
+  }
   reset();
   // The Verilated parameters must be the ones the schedule is compiled for.
   const uint32_t hw0 = read_reg(reg::kHwCfg0), hw1 = read_reg(reg::kHwCfg1), hw2 = read_reg(reg::kHwCfg2);
@@ -80,21 +138,25 @@ AccelSim::AccelSim(const SimOptions& opt) : opt_(opt), stall_(opt.stall), impl_(
                                 std::to_string(hw2) + ")");
 }
 
-AccelSim::~AccelSim() {
-  if (impl_ && impl_->trace) impl_->trace->close();
-  if (impl_ && impl_->top) impl_->top->final();
-}
+AccelSim::~AccelSim() = default;
 
 bool AccelSim::coin() {
   if (stall_ <= 0.0) return false;
   return std::uniform_real_distribution<double>(0.0, 1.0)(impl_->rng) < stall_;
 }
 
-bool AccelSim::irq() const { return impl_->top->irq_o; }
+bool AccelSim::irq() const {
+#ifdef TTQ_VMODEL_FAST
+  if (impl_->fast) return impl_->fast->irq_o;
+#endif
+  return impl_->top->irq_o;
+}
 
-void AccelSim::tick() {
+// One clock cycle: drive this cycle's inputs at the falling edge, sample the handshakes, rising
+// edge. Templated on the model class so both builds share it.
+template <class VM>
+void AccelSim::tick_model(VM& t) {
   Impl& m = *impl_;
-  VModel& t = *m.top;
   // drive this cycle's inputs (a master only delays asserting valid, never withdraws it)
   if (!m.w_valid && m.w_idx < m.w_words.size()) m.w_valid = !coin();
   if (!m.a_valid && m.a_idx < m.a_beats) m.a_valid = !coin();
@@ -117,7 +179,8 @@ void AccelSim::tick() {
   t.s_axil_rready_i = 1;
   t.clk_i = 0;
   t.eval();
-  if (m.trace) m.trace->dump(m.ctx.time());
+  if constexpr (std::is_same_v<VM, VModel>)
+    if (m.trace) m.trace->dump(m.ctx.time());
   m.ctx.timeInc(1);
   // handshakes at this edge
   const bool w_hs = !m.rst && m.w_valid && t.s_axis_w_tready_o;
@@ -131,13 +194,23 @@ void AccelSim::tick() {
   if (m.r_hs) m.rdata = t.s_axil_rdata_o;
   t.clk_i = 1;
   t.eval();
-  if (m.trace) m.trace->dump(m.ctx.time());
+  if constexpr (std::is_same_v<VM, VModel>)
+    if (m.trace) m.trace->dump(m.ctx.time());
   m.ctx.timeInc(1);
   ++cycle_;
   if (w_hs) ++m.w_idx, m.w_valid = false;
   if (a_hs) ++m.a_idx, m.a_valid = false;
   if (m.aw_hs) m.awvalid = false;
   if (m.ar_hs) m.arvalid = false;
+}
+
+void AccelSim::tick() {
+  Impl& m = *impl_;
+  m.enter();
+#ifdef TTQ_VMODEL_FAST
+  if (m.fast) return tick_model(*m.fast);
+#endif
+  tick_model(*m.top);
 }
 
 void AccelSim::reset(int cycles) {
@@ -236,7 +309,7 @@ LayerRun AccelSim::run_program(const Program& prog, bool relu, std::span<const u
   for (const auto& v : prog.ops) ops += int64_t(v.size());
   const double budget = 20000.0 + 40.0 * double(nvec) * double(ops + prog.row_pairs() * prog.rounds + prog.out_ch) /
                                       (1.0 - stall_) / (1.0 - stall_);
-  for (uint64_t i = 0; !m.top->irq_o; ++i) {
+  for (uint64_t i = 0; !irq(); ++i) {
     if (double(i) > budget)
       throw std::runtime_error("AccelSim: layer did not finish in " + std::to_string(uint64_t(budget)) +
                                " cycles (" + std::to_string(m.results.size()) + " result beats)");

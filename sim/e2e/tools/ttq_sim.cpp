@@ -34,6 +34,9 @@ int run(int argc, char** argv) {
   std::string fault;
   app.add_option("--inject-fault", fault, "IMAGE:LAYER: corrupt one RTL output (tests the checker)");
   app.add_flag("--no-float", no_float, "skip the float reference");
+  app.add_flag("--checked-rtl", c.checked_rtl,
+               "run the checked build of the Verilated model (assertions, --x-assign unique; "
+               "about 2x slower) instead of the speed build");
   app.add_flag("--quiet", quiet, "no progress bar");
   try {
     app.parse(argc, argv);

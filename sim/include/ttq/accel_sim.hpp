@@ -31,6 +31,10 @@ struct SimOptions {
   double stall = 0.0;        // probability, per cycle and stream, of withholding valid / ready
   uint64_t seed = 1;         // stall RNG and Verilator's random initial state
   std::string trace_path;    // FST waveform file; empty = no tracing
+  // false: the checked build of the Verilated model (SVA assertions, X assignments to random
+  // values, FST tracing available). true: the speed build (no assertions, no tracing,
+  // --x-assign fast), about 2x faster; ttq-sim uses it when no waveform is asked for.
+  bool fast = false;
 };
 
 struct PerfCounters {
@@ -84,6 +88,8 @@ class AccelSim {
  private:
   struct Impl;
   void tick();
+  template <class VM>
+  void tick_model(VM& t);
   void load_program(const Program& prog);
   void start_layer(const Program& prog, bool relu, std::span<const uint8_t> vectors, int nvec);
   bool coin();

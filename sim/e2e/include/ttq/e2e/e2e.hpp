@@ -30,6 +30,9 @@ struct SimConfig {
   int batch = 64;           // images per run_network call (per thread)
   double clock_ns = 5.0;
   bool with_float = true;   // float TTQ reference accuracy beside the integer runs
+  // Run every layer on the checked build of the Verilated model (SVA assertions, --x-assign
+  // unique) instead of the speed build; waveform runs (trace_dir) always use the checked build.
+  bool checked_rtl = false;
   bool progress = true;
   std::string command;      // the command line, for the report
   // Test of the checker itself: flips bit 0 of output channel 0 of the first vector of image
