@@ -36,7 +36,7 @@ int run(int argc, char** argv) {
   app.add_flag("--no-float", no_float, "skip the float reference");
   app.add_flag("--checked-rtl", c.checked_rtl,
                "run the checked build of the Verilated model (assertions, --x-assign unique; "
-               "about 2x slower) instead of the speed build");
+               "slower) instead of the speed build");
   app.add_flag("--quiet", quiet, "no progress bar");
   try {
     app.parse(argc, argv);
