@@ -51,7 +51,7 @@ module ttq_pe #(
   output logic [AccW-1:0]            rec_p_o,
   output logic [AccW-1:0]            rec_n_o,
   input  logic                       rec_take_i,
-  // status
+  // status, one cycle after the op fired (registered, for the performance counters)
   output logic                       fire_o,
   output logic [CntW-1:0]            nnz_o
 );
@@ -282,8 +282,13 @@ module ttq_pe #(
   assign rec_vld_o = rec_vld_q;
   assign rec_p_o   = rec_p_q;
   assign rec_n_o   = rec_n_q;
-  assign fire_o    = fire;
-  assign nnz_o     = fire ? nnz_q : '0;
+  logic [CntW-1:0] nnz_d_q;
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni || start_i) nnz_d_q <= '0;
+    else                    nnz_d_q <= fire ? nnz_q : '0;
+  end
+  assign fire_o    = sb_vld_q;
+  assign nnz_o     = nnz_d_q;
 
 `ifdef TTQ_ASSERT
   // The collector only takes a record that is there; a record is never overwritten.
