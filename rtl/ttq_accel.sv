@@ -337,11 +337,25 @@ module ttq_accel #(
     end
   end
 
+  // The PE events arrive registered (one cycle after the fire) and are summed into a register:
+  // BUSY and NNZ count two cycles late, long before the run ends (results follow every fire).
+  logic [NnzW-1:0] nnz_sum, nnz_sum_q;
+  logic            busy_q;
   always_comb begin
-    nnz_inc = '0;
-    for (int p = 0; p < NumPes; p++) nnz_inc = nnz_inc + NnzW'(pe_nnz[p*CntW +: CntW]);
+    nnz_sum = '0;
+    for (int p = 0; p < NumPes; p++) nnz_sum = nnz_sum + NnzW'(pe_nnz[p*CntW +: CntW]);
   end
-  assign busy_inc    = run_q && (pe_fire != '0);
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni || start) begin
+      nnz_sum_q <= '0;
+      busy_q    <= 1'b0;
+    end else begin
+      nnz_sum_q <= nnz_sum;
+      busy_q    <= pe_fire != '0;
+    end
+  end
+  assign nnz_inc     = nnz_sum_q;
+  assign busy_inc    = run_q && busy_q;
   assign stall_inc   = run_q && ((m_axis_r_tvalid_o && !m_axis_r_tready_i) || starve);
   assign results_inc = (m_axis_r_tvalid_o && m_axis_r_tready_i) ? (u_vld[1] ? 2'd2 : 2'd1) : 2'd0;
   assign err         = wl_err || tlast_err;

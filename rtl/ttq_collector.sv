@@ -118,10 +118,14 @@ module ttq_collector #(
   logic            comb_a, comb_b, out0v, out1v;
   assign comb_a = ent_a[8];
   assign comb_b = ent_b[8];
+  // t1 = (comb_a ? t0 : 0) + pb, as one 3-operand sum (carry-save + one adder) beside t0.
+  logic [AccW-1:0] t01_p, t01_n;
   assign t0_p   = carry_p_q + pa_p;
   assign t0_n   = carry_n_q + pa_n;
-  assign t1_p   = (comb_a ? t0_p : '0) + pb_p;
-  assign t1_n   = (comb_a ? t0_n : '0) + pb_n;
+  assign t01_p  = carry_p_q + pa_p + pb_p;
+  assign t01_n  = carry_n_q + pa_n + pb_n;
+  assign t1_p   = comb_a ? t01_p : pb_p;
+  assign t1_n   = comb_a ? t01_n : pb_n;
   assign out0v  = !comb_a;
   assign out1v  = !comb_b;
 

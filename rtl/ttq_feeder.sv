@@ -67,12 +67,16 @@ module ttq_feeder #(
   logic                rd_vld_q;
   logic                want, space, issue, fk_end, fr_end;
 
+  // Space in the sweep buffer: g_issue + 2 - h_p <= SweepRows for every PE, i.e.
+  // h_p - lim >= 0 with lim = g_issue + 2 - SweepRows kept in a register (one 2-operand subtract
+  // per PE; exact in PosW-bit modular arithmetic, the same as the cycle model).
+  logic [PosW-1:0] lim_q;
   logic [PosW-1:0] pe_dist [NumPes];
   always_comb begin
     space = 1'b1;
     for (int p = 0; p < NumPes; p++) begin
-      pe_dist[p] = g_issue_q + PosW'(2) - pe_pos_i[p*PosW +: PosW];
-      if ($signed(pe_dist[p]) > $signed(PosW'(SweepRows))) space = 1'b0;
+      pe_dist[p] = pe_pos_i[p*PosW +: PosW] - lim_q;
+      if (pe_dist[p][PosW-1]) space = 1'b0;
     end
   end
   assign want   = run_i && (fv_q < nvec_i) && bank_full_q[fv_q[0]];
@@ -92,6 +96,7 @@ module ttq_feeder #(
       fr_q        <= '0;
       fk_q        <= '0;
       g_issue_q   <= '0;
+      lim_q       <= PosW'(2) - PosW'(SweepRows);
       g_w_q       <= '0;
       rd_vld_q    <= 1'b0;
     end else if (start_i) begin
@@ -103,6 +108,7 @@ module ttq_feeder #(
       fr_q        <= '0;
       fk_q        <= '0;
       g_issue_q   <= '0;
+      lim_q       <= PosW'(2) - PosW'(SweepRows);
       g_w_q       <= '0;
       rd_vld_q    <= 1'b0;
     end else begin
@@ -120,6 +126,7 @@ module ttq_feeder #(
       if (rd_vld_q) g_w_q <= g_w_q + PosW'(2);
       if (issue) begin
         g_issue_q <= g_issue_q + PosW'(2);
+        lim_q     <= lim_q + PosW'(2);
         if (fk_end) begin
           fk_q <= '0;
           if (fr_end) begin

@@ -230,6 +230,7 @@ CycleStats cycle_model(const Program& prog, int64_t nvec) {
     int64_t vc = 0;
     uint16_t h = 0, base = 0;
     bool active = false, sb_vld = false, sb_last = false, rec_vld = false;
+    bool cur_vld = false;  // decode registers filled (one cycle after start)
   };
   std::vector<Pe> pe(P);
   for (auto& x : pe) x.active = nvec > 0;
@@ -276,7 +277,7 @@ CycleStats cycle_model(const Program& prog, int64_t nvec) {
       const uint16_t h_new = uint16_t(x.h + op.adv);
       const bool rows_ok = op.need == 0 || int16_t(uint16_t(g_w - h_new)) >= op.need;
       const bool rec_ok = !op.last || (!x.rec_vld && !(x.sb_vld && x.sb_last));
-      fire[p] = x.active && rows_ok && rec_ok;
+      fire[p] = x.active && x.cur_vld && rows_ok && rec_ok;
       if (fire[p]) {
         any = true;
         st.nonzeros += op.nz;
@@ -304,6 +305,7 @@ CycleStats cycle_model(const Program& prog, int64_t nvec) {
       const OpInfo& op = info[p][size_t(x.pc)];
       x.sb_vld = fire[p];
       x.sb_last = fire[p] && op.last;
+      if (x.active) x.cur_vld = true;  // fill: the first op is decoded in the first cycle
       if (!fire[p]) continue;
       if (op.last) {
         x.base = uint16_t(x.base + R2);
