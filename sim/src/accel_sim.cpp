@@ -359,25 +359,7 @@ LayerRun AccelSim::run_program(const Program& prog, bool relu, std::span<const u
 
 std::vector<Program> AccelSim::compile_passes(std::span<const int8_t> codes, int out_ch, int fan_in,
                                               std::span<const OutParams> out, bool dense) const {
-  if (out_ch < 1 || codes.size() != size_t(out_ch) * size_t(fan_in) || out.size() != size_t(out_ch))
-    throw std::invalid_argument("AccelSim: layer sizes: out_ch " + std::to_string(out_ch) + ", fan_in " +
-                                std::to_string(fan_in) + ", codes " + std::to_string(codes.size()) +
-                                ", params " + std::to_string(out.size()));
-  // Output-channel slices of at most max_outs, halved until every slice's ops fit the PEs.
-  for (int per = std::min(out_ch, opt_.cfg.max_outs); per >= 1; per = per / 2) {
-    std::vector<Program> passes;
-    try {
-      for (int o0 = 0; o0 < out_ch; o0 += per) {
-        const int n = std::min(per, out_ch - o0);
-        passes.push_back(compile_layer(codes.subspan(size_t(o0) * fan_in, size_t(n) * fan_in), n, fan_in,
-                                       out.subspan(size_t(o0), size_t(n)), opt_.cfg, dense));
-      }
-      return passes;
-    } catch (const std::invalid_argument& e) {
-      if (per == 1 || std::string(e.what()).find("op_depth") == std::string::npos) throw;
-    }
-  }
-  throw std::logic_error("AccelSim: unreachable");
+  return ttq::compile_passes(codes, out_ch, fan_in, out, opt_.cfg, dense);
 }
 
 LayerRun AccelSim::run_layer(std::span<const int8_t> codes, int out_ch, int fan_in,

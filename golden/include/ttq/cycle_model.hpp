@@ -77,6 +77,13 @@ struct Program {
 Program compile_layer(std::span<const int8_t> codes, int out_ch, int fan_in,
                       std::span<const OutParams> out, const ArrayConfig& cfg, bool dense = false);
 
+// A layer of any size as passes the array runs one after another: output-channel slices of at
+// most cfg.max_outs outputs, halved until every slice's op lists fit cfg.op_depth. The host
+// concatenates the slices' outputs. Throws like compile_layer if even one output does not fit.
+std::vector<Program> compile_passes(std::span<const int8_t> codes, int out_ch, int fan_in,
+                                    std::span<const OutParams> out, const ArrayConfig& cfg,
+                                    bool dense = false);
+
 // What the RTL's performance counters read after a layer of nvec vectors, with every stream
 // valid/ready at all times (no back-pressure). `cycles` is PERF_TOTAL: the cycles from START to the
 // last result beat inclusive, with the weights already loaded.

@@ -83,31 +83,6 @@ void Bus::b_transport(int, tlm::tlm_generic_payload& t, sc_time& delay) {
   t.set_address(a);
 }
 
-// ---- passes -----------------------------------------------------------------------------------
-
-std::vector<Program> compile_passes(std::span<const int8_t> codes, int out_ch, int fan_in,
-                                    std::span<const OutParams> out, const ArrayConfig& cfg) {
-  if (out_ch < 1 || fan_in < 1 || codes.size() != size_t(out_ch) * size_t(fan_in) ||
-      out.size() != size_t(out_ch))
-    throw std::invalid_argument("compile_passes: layer sizes: out_ch " + std::to_string(out_ch) +
-                                ", fan_in " + std::to_string(fan_in) + ", codes " +
-                                std::to_string(codes.size()) + ", params " +
-                                std::to_string(out.size()));
-  for (int per = std::min(out_ch, cfg.max_outs); per >= 1; per /= 2) {
-    std::vector<Program> passes;
-    try {
-      for (int o0 = 0; o0 < out_ch; o0 += per) {
-        const int n = std::min(per, out_ch - o0);
-        passes.push_back(compile_layer(codes.subspan(size_t(o0) * fan_in, size_t(n) * fan_in), n,
-                                       fan_in, out.subspan(size_t(o0), size_t(n)), cfg));
-      }
-      return passes;
-    } catch (const std::invalid_argument& e) {
-      if (per == 1 || std::string(e.what()).find("op_depth") == std::string::npos) throw;
-    }
-  }
-  throw std::logic_error("compile_passes: unreachable");
-}
 
 // ---- CPU --------------------------------------------------------------------------------------
 

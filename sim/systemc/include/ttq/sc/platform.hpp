@@ -113,9 +113,5 @@ class Cpu : public sc_core::sc_module {
   bool finished_ = false;
 };
 
-// The programs of a layer, one per output-channel slice: at most max_outs outputs, halved until
-// every slice's op lists fit op_depth (the same split as ttq::AccelSim::compile_passes).
-std::vector<Program> compile_passes(std::span<const int8_t> codes, int out_ch, int fan_in,
-                                    std::span<const OutParams> out, const ArrayConfig& cfg);
 
 }  // namespace ttq::sc
