@@ -46,15 +46,20 @@ module ttq_out_unit #(
   end
 
   // ---- S2: products (datapath) ----
-  logic signed [ProdW-1:0] prod_p_q, prod_n_q;
+  // Mp * P and Mn * N as two half products each (P, N split at bit H), added in stage 3: two
+  // 16 x ~AccW/2 multipliers per product are half as deep as one 16 x AccW array multiplier.
+  localparam int unsigned H = AccW / 2;
+  logic signed [ProdW-1:0] lo_p_q, hi_p_q, lo_n_q, hi_n_q;
   logic signed [31:0]      s2_bias_q;
   logic [4:0]              s2_shift_q, s3_shift_q;
   logic [7:0]              s2_id_q, s3_id_q;
   logic                    s2_last_q, s3_last_q;
   always_ff @(posedge clk_i) begin
     if (en_i) begin
-      prod_p_q   <= ProdW'($signed(mp_i) * $signed({1'b0, p_i}));
-      prod_n_q   <= ProdW'($signed(mn_i) * $signed({1'b0, n_i}));
+      lo_p_q     <= ProdW'($signed(mp_i) * $signed({1'b0, p_i[H-1:0]}));
+      hi_p_q     <= ProdW'($signed(mp_i) * $signed({1'b0, p_i[AccW-1:H]}));
+      lo_n_q     <= ProdW'($signed(mn_i) * $signed({1'b0, n_i[H-1:0]}));
+      hi_n_q     <= ProdW'($signed(mn_i) * $signed({1'b0, n_i[AccW-1:H]}));
       s2_bias_q  <= $signed(bias_i);
       s2_shift_q <= shift_i;
       s2_id_q    <= id_i;
@@ -65,7 +70,8 @@ module ttq_out_unit #(
   // ---- S3: sum with rounding constant ----
   logic signed [SumW-1:0] rnd, sum_d, sum_q;
   assign rnd   = (s2_shift_q == 5'd0) ? '0 : (SumW'(1) <<< (s2_shift_q - 5'd1));
-  assign sum_d = SumW'(prod_p_q) - SumW'(prod_n_q) + SumW'(s2_bias_q) + rnd;
+  assign sum_d = SumW'(lo_p_q) + (SumW'(hi_p_q) <<< H) - SumW'(lo_n_q) - (SumW'(hi_n_q) <<< H)
+               + SumW'(s2_bias_q) + rnd;
   always_ff @(posedge clk_i) begin
     if (en_i) begin
       sum_q      <= sum_d;
