@@ -433,7 +433,8 @@ nlohmann::json run_sim(const Model& m, const Dataset& d, const SimConfig& cfg) {
   nlohmann::json layers = nlohmann::json::array(), host = nlohmann::json::array();
   int64_t cyc_all = 0, wload_all = 0;
   double ideal_all = 0;
-  const AccelSim probe(Worker::options(0, false));
+  // The array the workers simulate; passes are compiled on the host, no Verilated model needed.
+  const ArrayConfig hw = Worker::options(0, false).cfg;
   for (size_t i = 1; i < m.nodes.size(); ++i) {
     const Node& n = m.nodes[i];
     if (!on_rtl(n)) {
@@ -449,10 +450,10 @@ nlohmann::json run_sim(const Model& m, const Dataset& d, const SimConfig& cfg) {
     // Speedup over the dense schedule of the same array, by the cycle model, at one batch.
     const int64_t nvec = int64_t(vectors_per_image(n)) * std::min(cfg.batch, count);
     int64_t sparse_cyc = 0, dense_cyc = 0;
-    const std::vector<Program> sparse = probe.compile_passes(p.weights, p.out_ch, p.fan_in, p.out, false);
+    const std::vector<Program> sparse = compile_passes(p.weights, p.out_ch, p.fan_in, p.out, hw, false);
     for (size_t pi = 0; pi < sparse.size(); ++pi)
       sparse_cyc += cycle_cache.get(int(i), pi, sparse[pi], int(nvec)).cycles;
-    for (const Program& pr : probe.compile_passes(p.weights, p.out_ch, p.fan_in, p.out, true))
+    for (const Program& pr : compile_passes(p.weights, p.out_ch, p.fan_in, p.out, hw, true))
       dense_cyc += cycle_model(pr, nvec).cycles;
     cyc_all += a.cycles, ideal_all += a.ideal, wload_all += a.wload_cycles;
     layers.push_back({{"node", i}, {"name", n.name}, {"kind", kind_name(n.kind)},
