@@ -10,8 +10,7 @@ module ttq_collector #(
   localparam int unsigned EntW     = 79,
   localparam int unsigned EntDepth = MaxRounds * NumPes,
   localparam int unsigned EntAW    = $clog2(EntDepth),
-  localparam int unsigned PairAW   = $clog2(EntDepth / 2),
-  localparam int unsigned PePairW  = (NumPes > 2) ? $clog2(NumPes / 2) : 1
+  localparam int unsigned PairAW   = $clog2(EntDepth / 2)
 ) (
   input  logic                    clk_i,
   input  logic                    rst_ni,
@@ -52,7 +51,8 @@ module ttq_collector #(
   logic [EntW-1:0] ent_a, ent_b;
   logic            rd_en;
   logic [PairAW-1:0] rd_addr, ce_q;
-  logic [PePairW-1:0] cp_q;
+  logic [NumPes/2-1:0] cp_q;     // one-hot: the PE pair whose records are taken next
+  logic [PairAW-1:0]   ce_last_q; // rounds * NumPes / 2 - 1, set at start
   logic [VecW-1:0]  cv_q;
   logic             done_q, take, ce_end;
 
@@ -76,6 +76,7 @@ module ttq_collector #(
   );
 
   // ---------------- take two records ----------------
+  // AND-OR selection by the one-hot pointer (one gate level, no decoder in front of the sums).
   logic [AccW-1:0] pa_p, pa_n, pb_p, pb_n;
   logic            va, vb;
   always_comb begin
@@ -86,18 +87,20 @@ module ttq_collector #(
     pb_p = '0;
     pb_n = '0;
     for (int q = 0; q < NumPes / 2; q++) begin
-      if (PePairW'(q) == cp_q) begin
-        va   = rec_vld_i[2*q];
-        vb   = rec_vld_i[2*q+1];
-        pa_p = rec_p_i[2*q*AccW +: AccW];
-        pa_n = rec_n_i[2*q*AccW +: AccW];
-        pb_p = rec_p_i[(2*q+1)*AccW +: AccW];
-        pb_n = rec_n_i[(2*q+1)*AccW +: AccW];
-      end
+      va   = va | (cp_q[q] & rec_vld_i[2*q]);
+      vb   = vb | (cp_q[q] & rec_vld_i[2*q+1]);
+      pa_p = pa_p | ({AccW{cp_q[q]}} & rec_p_i[2*q*AccW +: AccW]);
+      pa_n = pa_n | ({AccW{cp_q[q]}} & rec_n_i[2*q*AccW +: AccW]);
+      pb_p = pb_p | ({AccW{cp_q[q]}} & rec_p_i[(2*q+1)*AccW +: AccW]);
+      pb_n = pb_n | ({AccW{cp_q[q]}} & rec_n_i[(2*q+1)*AccW +: AccW]);
     end
   end
 
-  assign ce_end = 32'(ce_q) + 1 == 32'(rounds_i) * (NumPes / 2);
+  assign ce_end = ce_q == ce_last_q;
+  logic [NumPes/2-1:0] cp_rot;
+  always_comb begin
+    for (int q = 0; q < NumPes / 2; q++) cp_rot[q] = cp_q[(q + NumPes / 2 - 1) % (NumPes / 2)];
+  end
   assign take   = run_i && !done_q && va && vb && adv_i;
   assign rd_en  = start_i || take;
   assign rd_addr = (start_i || ce_end) ? '0 : ce_q + 1'b1;
@@ -105,10 +108,8 @@ module ttq_collector #(
   always_comb begin
     rec_take_o = '0;
     for (int q = 0; q < NumPes / 2; q++) begin
-      if (PePairW'(q) == cp_q && take) begin
-        rec_take_o[2*q]   = 1'b1;
-        rec_take_o[2*q+1] = 1'b1;
-      end
+      rec_take_o[2*q]   = cp_q[q] && take;
+      rec_take_o[2*q+1] = cp_q[q] && take;
     end
   end
 
@@ -131,17 +132,19 @@ module ttq_collector #(
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
-      ce_q   <= '0;
-      cp_q   <= '0;
-      cv_q   <= '0;
-      done_q <= 1'b1;
+      ce_q      <= '0;
+      ce_last_q <= '0;
+      cp_q      <= (NumPes/2)'(1);
+      cv_q      <= '0;
+      done_q    <= 1'b1;
     end else if (start_i) begin
-      ce_q   <= '0;
-      cp_q   <= '0;
-      cv_q   <= '0;
-      done_q <= nvec_i == '0;
+      ce_q      <= '0;
+      ce_last_q <= PairAW'(32'(rounds_i) * (NumPes / 2) - 1);
+      cp_q      <= (NumPes/2)'(1);
+      cv_q      <= '0;
+      done_q    <= nvec_i == '0;
     end else if (take) begin
-      cp_q <= (32'(cp_q) + 1 == NumPes / 2) ? '0 : cp_q + 1'b1;
+      cp_q <= cp_rot;
       if (ce_end) begin
         ce_q <= '0;
         cv_q <= cv_q + 1'b1;

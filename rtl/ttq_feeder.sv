@@ -53,10 +53,16 @@ module ttq_feeder #(
   logic [VecW-1:0]    in_vec_q;
   logic [1:0]         bank_full_q;
   logic               in_fire, in_end;
+  // Timing: the end-of-vector and end-of-run tests compare counters with registers set at start
+  // (last_k_q = row_pairs - 1, last_r_q = rounds - 1) or kept as flags (in_done_q: in_vec_q ==
+  // nvec, fed_q: fv_q == nvec), so no adder or wide compare sits in front of the counters.
+  logic [BankAW-1:0]  last_k_q;
+  logic [RoundW-1:0]  last_r_q;
+  logic               in_done_q, fed_q;
 
-  assign s_axis_a_tready_o = run_i && (in_vec_q < nvec_i) && !bank_full_q[in_bank_q];
+  assign s_axis_a_tready_o = run_i && !in_done_q && !bank_full_q[in_bank_q];
   assign in_fire = s_axis_a_tvalid_i && s_axis_a_tready_o;
-  assign in_end  = PairCntW'(in_cnt_q) + 1'b1 == row_pairs_i;
+  assign in_end  = in_cnt_q == last_k_q;
   assign tlast_err_o = in_fire && (s_axis_a_tlast_i != in_end);
 
   // ---------------- feeder side: replay rows ----------------
@@ -79,12 +85,12 @@ module ttq_feeder #(
       if (pe_dist[p][PosW-1]) space = 1'b0;
     end
   end
-  assign want   = run_i && (fv_q < nvec_i) && bank_full_q[fv_q[0]];
+  assign want   = run_i && !fed_q && bank_full_q[fv_q[0]];
   assign issue  = want && space;
-  assign fk_end = PairCntW'(fk_q) + 1'b1 == row_pairs_i;
-  assign fr_end = fr_q + 1'b1 == rounds_i;
-  assign starve_o = run_i && (fv_q < nvec_i) && !bank_full_q[fv_q[0]];
-  assign fed_all_o = fv_q == nvec_i;
+  assign fk_end = fk_q == last_k_q;
+  assign fr_end = fr_q == last_r_q;
+  assign starve_o = run_i && !fed_q && !bank_full_q[fv_q[0]];
+  assign fed_all_o = fed_q;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni) begin
@@ -99,6 +105,10 @@ module ttq_feeder #(
       lim_q       <= PosW'(2) - PosW'(SweepRows);
       g_w_q       <= '0;
       rd_vld_q    <= 1'b0;
+      last_k_q    <= '0;
+      last_r_q    <= '0;
+      in_done_q   <= 1'b1;
+      fed_q       <= 1'b1;
     end else if (start_i) begin
       in_bank_q   <= 1'b0;
       in_cnt_q    <= '0;
@@ -111,6 +121,10 @@ module ttq_feeder #(
       lim_q       <= PosW'(2) - PosW'(SweepRows);
       g_w_q       <= '0;
       rd_vld_q    <= 1'b0;
+      last_k_q    <= BankAW'(row_pairs_i - 1'b1);
+      last_r_q    <= rounds_i - 1'b1;
+      in_done_q   <= nvec_i == '0;
+      fed_q       <= nvec_i == '0;
     end else begin
       if (in_fire) begin
         if (in_end) begin
@@ -118,6 +132,7 @@ module ttq_feeder #(
           bank_full_q[in_bank_q] <= 1'b1;
           in_bank_q              <= ~in_bank_q;
           in_vec_q               <= in_vec_q + 1'b1;
+          in_done_q              <= in_vec_q + 1'b1 == nvec_i;
         end else begin
           in_cnt_q <= in_cnt_q + 1'b1;
         end
@@ -133,6 +148,7 @@ module ttq_feeder #(
             fr_q                <= '0;
             bank_full_q[fv_q[0]] <= 1'b0;
             fv_q                <= fv_q + 1'b1;
+            fed_q               <= fv_q + 1'b1 == nvec_i;
           end else begin
             fr_q <= fr_q + 1'b1;
           end

@@ -1,6 +1,7 @@
 // Output step of one result, three pipeline stages (advanced together by en_i):
 //   S2: Mp*P and Mn*N (16 x (AccW+1)-bit signed products)
-//   S3: Mp*P - Mn*N + B + 2^(S-1)
+//   S2 also adds B + 2^(S-1) (rounding constant)
+//   S3: Mp*P - Mn*N + (B + 2^(S-1))
 //   S4: arithmetic shift by S, optional ReLU, saturation to 8 bits (ttq::output_step).
 module ttq_out_unit #(
   parameter int unsigned AccW = 20,
@@ -50,7 +51,7 @@ module ttq_out_unit #(
   // 16 x ~AccW/2 multipliers per product are half as deep as one 16 x AccW array multiplier.
   localparam int unsigned H = AccW / 2;
   logic signed [ProdW-1:0] lo_p_q, hi_p_q, lo_n_q, hi_n_q;
-  logic signed [31:0]      s2_bias_q;
+  logic signed [ProdW+1:0] s2_br_q;   // B + 2^(S-1), added in S2 beside the products
   logic [4:0]              s2_shift_q, s3_shift_q;
   logic [7:0]              s2_id_q, s3_id_q;
   logic                    s2_last_q, s3_last_q;
@@ -60,7 +61,8 @@ module ttq_out_unit #(
       hi_p_q     <= ProdW'($signed(mp_i) * $signed({1'b0, p_i[AccW-1:H]}));
       lo_n_q     <= ProdW'($signed(mn_i) * $signed({1'b0, n_i[H-1:0]}));
       hi_n_q     <= ProdW'($signed(mn_i) * $signed({1'b0, n_i[AccW-1:H]}));
-      s2_bias_q  <= $signed(bias_i);
+      s2_br_q    <= (ProdW+2)'($signed(bias_i)) + ((shift_i == 5'd0) ? '0
+                                                  : ((ProdW+2)'(1) <<< (shift_i - 5'd1)));
       s2_shift_q <= shift_i;
       s2_id_q    <= id_i;
       s2_last_q  <= last_i;
@@ -68,10 +70,9 @@ module ttq_out_unit #(
   end
 
   // ---- S3: sum with rounding constant ----
-  logic signed [SumW-1:0] rnd, sum_d, sum_q;
-  assign rnd   = (s2_shift_q == 5'd0) ? '0 : (SumW'(1) <<< (s2_shift_q - 5'd1));
+  logic signed [SumW-1:0] sum_d, sum_q;
   assign sum_d = SumW'(lo_p_q) + (SumW'(hi_p_q) <<< H) - SumW'(lo_n_q) - (SumW'(hi_n_q) <<< H)
-               + SumW'(s2_bias_q) + rnd;
+               + SumW'(s2_br_q);
   always_ff @(posedge clk_i) begin
     if (en_i) begin
       sum_q      <= sum_d;
