@@ -1,6 +1,5 @@
 // Output step of one result, three pipeline stages (advanced together by en_i):
-//   S2: Mp*P and Mn*N (16 x (AccW+1)-bit signed products)
-//   S2 also adds B + 2^(S-1) (rounding constant)
+//   S2: Mp*P and Mn*N (as slice products), and B + 2^(S-1) (rounding constant)
 //   S3: Mp*P - Mn*N + (B + 2^(S-1))
 //   S4: arithmetic shift by S, optional ReLU, saturation to 8 bits (ttq::output_step).
 module ttq_out_unit #(
@@ -47,22 +46,27 @@ module ttq_out_unit #(
   end
 
   // ---- S2: products (datapath) ----
-  // Mp * P and Mn * N as two half products each (P, N split at bit H), added in stage 3: two
-  // 16 x ~AccW/2 multipliers per product are half as deep as one 16 x AccW array multiplier.
-  localparam int unsigned H = AccW / 2;
-  logic signed [ProdW-1:0] lo_p_q, hi_p_q, lo_n_q, hi_n_q;
-  logic signed [ProdW+1:0] s2_br_q;   // B + 2^(S-1), added in S2 beside the products
+  // Mp * P and Mn * N as NumSl slice products each (P, N cut in slices of SlW bits), added in
+  // stage 3: a 16 x AccW/4 multiplier is a quarter as deep as one 16 x AccW array multiplier
+  // (timing: 2 slices left the products 0.5 ns short of 200 MHz in sky130, docs/SYNTHESIS.md).
+  localparam int unsigned NumSl = 4;
+  localparam int unsigned SlW   = (AccW + NumSl - 1) / NumSl;
+  logic [NumSl*SlW-1:0]    p_ext, n_ext;
+  assign p_ext = (NumSl*SlW)'(p_i);
+  assign n_ext = (NumSl*SlW)'(n_i);
+  logic signed [ProdW-1:0] pp_q [NumSl], pn_q [NumSl];
+  logic signed [SumW-1:0]  s2_br_q;   // B + 2^(S-1), added in S2 beside the products
   logic [4:0]              s2_shift_q, s3_shift_q;
   logic [7:0]              s2_id_q, s3_id_q;
   logic                    s2_last_q, s3_last_q;
   always_ff @(posedge clk_i) begin
     if (en_i) begin
-      lo_p_q     <= ProdW'($signed(mp_i) * $signed({1'b0, p_i[H-1:0]}));
-      hi_p_q     <= ProdW'($signed(mp_i) * $signed({1'b0, p_i[AccW-1:H]}));
-      lo_n_q     <= ProdW'($signed(mn_i) * $signed({1'b0, n_i[H-1:0]}));
-      hi_n_q     <= ProdW'($signed(mn_i) * $signed({1'b0, n_i[AccW-1:H]}));
-      s2_br_q    <= (ProdW+2)'($signed(bias_i)) + ((shift_i == 5'd0) ? '0
-                                                  : ((ProdW+2)'(1) <<< (shift_i - 5'd1)));
+      for (int k = 0; k < NumSl; k++) begin
+        pp_q[k] <= ProdW'($signed(mp_i) * $signed({1'b0, p_ext[k*SlW +: SlW]}));
+        pn_q[k] <= ProdW'($signed(mn_i) * $signed({1'b0, n_ext[k*SlW +: SlW]}));
+      end
+      s2_br_q    <= SumW'($signed(bias_i)) + ((shift_i == 5'd0) ? '0
+                                              : (SumW'(1) <<< (shift_i - 5'd1)));
       s2_shift_q <= shift_i;
       s2_id_q    <= id_i;
       s2_last_q  <= last_i;
@@ -71,8 +75,12 @@ module ttq_out_unit #(
 
   // ---- S3: sum with rounding constant ----
   logic signed [SumW-1:0] sum_d, sum_q;
-  assign sum_d = SumW'(lo_p_q) + (SumW'(hi_p_q) <<< H) - SumW'(lo_n_q) - (SumW'(hi_n_q) <<< H)
-               + SumW'(s2_br_q);
+  always_comb begin
+    sum_d = s2_br_q;
+    for (int k = 0; k < NumSl; k++) begin
+      sum_d = sum_d + (SumW'(pp_q[k]) <<< (k * SlW)) - (SumW'(pn_q[k]) <<< (k * SlW));
+    end
+  end
   always_ff @(posedge clk_i) begin
     if (en_i) begin
       sum_q      <= sum_d;

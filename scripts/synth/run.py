@@ -287,6 +287,16 @@ def run_sta(job: Job, lib: Path, clock_ns: float) -> dict:
     power = re.search(r"^Total\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)", r.stdout, re.M)
     if not power:
         raise SynthError(f"sta: no 'Total' line in report_power, log {logf}")
+    # Worst slack per block: endpoint names are flattened instance paths ("u_feeder.fv_q[3]_...",
+    # "gen_pe[5].u_pe.acc_p_q[0]_..."); the block is the path up to the last instance, with
+    # generate indices folded ("gen_pe[*].u_pe"), or "top" for the top module's own flip-flops.
+    by_block: dict[str, float] = {}
+    ep = r.stdout.split("RESULT endpoints_begin")[-1].split("RESULT endpoints_end")[0]
+    for m in re.finditer(r"^(\S+)\s+\(\S+\)\s+(-?[0-9.]+)\s+(-?[0-9.]+)\s+(-?[0-9.]+)", ep, re.M):
+        name = m.group(1).split("/")[0]
+        parts = name.split(".")
+        blk = ".".join(re.sub(r"\[\d+\]", "[*]", x) for x in parts[:-1]) or "top"
+        by_block[blk] = min(by_block.get(blk, 1e9), float(m.group(4)))
     unconstrained = re.search(r"unconstrained", r.stdout.split("RESULT worst_slack_max")[0]
                               .split("RESULT unconstrained_endpoints_check")[-1][:2000])
     return {
@@ -305,6 +315,7 @@ def run_sta(job: Job, lib: Path, clock_ns: float) -> dict:
                      "at_mhz": 1000.0 / clock_ns,
                      "activity": ACTIVITY},
         "has_unconstrained_endpoints": bool(unconstrained),
+        "worst_slack_by_block_ns": dict(sorted(by_block.items(), key=lambda kv: kv[1])),
         "log": str(logf),
     }
 
@@ -669,6 +680,9 @@ def markdown(report: dict) -> str:
                                                       f"{r['timing_power']['fmax_logic_mhz']:.0f}"),
         ("critical path", lambda r: f"{r['timing_power']['critical_path']['from']} -> "
          f"{r['timing_power']['critical_path']['to']}"),
+        ("worst slack (ns) of the 3 worst blocks, logic",
+         lambda r: ", ".join(f"{b} {v:+.2f}" for b, v in list(
+             r["timing_power"].get("worst_slack_by_block_ns", {}).items())[:3])),
         (f"power (mW) at {1000 / report['clock_ns']:.0f} MHz, activity {ACTIVITY}",
          lambda r: f"{r['timing_power']['power_mw']['total']:.1f}"),
         ("lanes (PEs x lanes)", lambda r: str(r["lanes_total"])),
@@ -926,6 +940,10 @@ def cmd_selftest(args) -> int:
             if st["flip_flops"] != 16 or not (50 < sta["fmax_mhz"] < 5000):
                 failures.append(f"{top}: {st['flip_flops']} flip-flops (want 16), fmax "
                                 f"{sta['fmax_mhz']:.0f} MHz")
+            blk = sta["worst_slack_by_block_ns"]
+            if not blk or abs(min(blk.values()) - sta["worst_slack_ns"]) > 0.0015:
+                failures.append(f"{top}: worst slack by block {blk} does not contain the "
+                                f"worst slack {sta['worst_slack_ns']:.3f} ns")
             log(f"{top}: ok ({fmt(st['area_um2'])} um^2, {st['flip_flops']} flip-flops, "
                 f"fmax {sta['fmax_mhz']:.0f} MHz)")
         except SynthError as e:

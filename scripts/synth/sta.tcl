@@ -50,6 +50,10 @@ report_checks -path_delay min -digits 3
 puts "RESULT worst_slack_max [sta::worst_slack -max]"
 puts "RESULT worst_slack_min [sta::worst_slack -min]"
 puts "RESULT tns [sta::total_negative_slack -max]"
+# The worst endpoints (one path each), for run.py's worst slack per block.
+puts "RESULT endpoints_begin"
+report_checks -path_delay max -group_count 3000 -endpoint_count 1 -format end -digits 3
+puts "RESULT endpoints_end"
 
 set_power_activity -global -activity $activity -duty 0.5
 report_power -digits 6
