@@ -183,5 +183,7 @@ module ttq_wload #(
 
   assign first_o  = beat && !active_q;
   assign beat_o   = beat;
-  assign active_o = active_q;
+  // WLOAD stays set in the cycle the error of a stream's last word is registered, so a host that
+  // waits for WLOAD = 0 and then reads ERR never sees a finished load with its error still in flight.
+  assign active_o = active_q || err_o;
 endmodule

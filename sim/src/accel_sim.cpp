@@ -258,16 +258,27 @@ void AccelSim::load_program(const Program& prog) {
       prog.cfg.sweep_rows != opt_.cfg.sweep_rows || prog.cfg.row_bytes != opt_.cfg.row_bytes ||
       prog.cfg.win_rows != opt_.cfg.win_rows || prog.cfg.adv_bits != opt_.cfg.adv_bits)
     throw std::invalid_argument("AccelSim: program compiled for another ArrayConfig");
+  const std::vector<uint32_t> words = prog.weight_stream();
+  if (const uint32_t code = send_weight_words(words))
+    throw std::runtime_error("AccelSim: weight stream rejected, ERR_CODE " + std::to_string(code));
+}
+
+uint32_t AccelSim::send_weight_words(std::span<const uint32_t> words) {
   Impl& m = *impl_;
-  m.w_words = prog.weight_stream();
+  m.w_words.assign(words.begin(), words.end());
   m.w_idx = 0, m.w_valid = false;
   const uint64_t budget = 1000 + 20 * m.w_words.size() / (1.0 - stall_);
   for (uint64_t i = 0; m.w_idx < m.w_words.size(); ++i) {
     if (i > budget) throw std::runtime_error("AccelSim: weight stream stuck at word " + std::to_string(m.w_idx));
     tick();
   }
-  if (read_reg(reg::kStatus) & 4u)
-    throw std::runtime_error("AccelSim: weight stream rejected, ERR_CODE " + std::to_string(read_reg(reg::kErrCode)));
+  // The host protocol: wait for STATUS.WLOAD = 0, then read ERR.
+  uint32_t st = read_reg(reg::kStatus);
+  for (int i = 0; st & 8u; ++i) {
+    if (i > 100) throw std::runtime_error("AccelSim: STATUS.WLOAD still set after the weight stream");
+    st = read_reg(reg::kStatus);
+  }
+  return (st & 4u) ? read_reg(reg::kErrCode) : 0u;
 }
 
 void AccelSim::start_layer(const Program& prog, bool relu, std::span<const uint8_t> vectors, int nvec) {

@@ -120,6 +120,44 @@ TEST_CASE("registers: ID, hardware configuration, START checks, interrupt", "[rt
   CHECK(sim.read_reg(reg::kPerfWloadWords) == 0u);
 }
 
+TEST_CASE("weight stream: each malformed section sets its ERR_CODE, is skipped to tlast, and the next program runs", "[rtl]") {
+  SimOptions o;
+  o.stall = 0.3;
+  AccelSim sim(o);
+  const ArrayConfig& c = sim.config();
+  const auto hdr = [](uint32_t type, uint32_t pe, uint32_t n) { return type << 28 | pe << 20 | n; };
+  const uint32_t ent_depth = uint32_t(c.max_rounds() * c.num_pes);
+  const TestLayer l = make_layer(24, 150, 2, 21);
+  const Program good = compile_layer(l.codes, l.out_ch, l.fan_in, l.out, c);
+  std::vector<uint32_t> truncated = good.weight_stream();
+  truncated.pop_back();  // tlast now falls inside the last section
+  struct Case {
+    const char* what;
+    std::vector<uint32_t> words;
+    uint32_t code;
+  };
+  const std::vector<Case> cases = {
+      {"unknown section type", {hdr(3, 0, 1), 0x1234u, 0x5678u}, 1},
+      {"PE id >= NumPes", {hdr(1, uint32_t(c.num_pes), 1), 0u}, 2},
+      {"op count over the op memory", {hdr(1, 0, uint32_t(c.op_depth) + 1), 0u, 0u}, 3},
+      {"entry count over the entry table", {hdr(2, 0, ent_depth + 1), 0u, 0u, 0u}, 4},
+      {"tlast on a header that announces words", {hdr(1, 0, 2)}, 8},
+      {"tlast inside an entry section", {hdr(2, 0, 1), 0u, 0u}, 8},
+      {"a good program cut one word short", truncated, 8},
+  };
+  sim.write_reg(reg::kIrqEn, 2);
+  for (const Case& k : cases) {
+    INFO(k.what);
+    CHECK(sim.send_weight_words(k.words) == k.code);
+    CHECK((sim.read_reg(reg::kStatus) & 0xDu) == 4u);  // ERR; not BUSY, no stream in progress
+    CHECK(sim.irq());
+    sim.write_reg(reg::kIrqStatus, 2);
+    // The error state clears with the first word of the next load, which then runs bit-exactly.
+    CHECK(sim.run_program(good, true, l.x, l.nvec).y == golden(l, true));
+    CHECK((sim.read_reg(reg::kStatus) & 4u) == 0u);
+  }
+}
+
 TEST_CASE("AccelSim: reset in the middle of a layer, then a clean layer", "[rtl]") {
   SimOptions o;
   o.stall = 0.2;

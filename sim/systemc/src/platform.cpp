@@ -209,8 +209,13 @@ void Cpu::run_layer() {
       if (i > 1000000) throw std::runtime_error(who + ": weight DMA did not finish");
       wait(period * 16.0);
     }
-    if (const uint32_t st = rd(0x14); st & 4u)
-      throw std::runtime_error(who + ": weight stream rejected: STATUS = " + hex(st) +
+    uint32_t wst = rd(0x14);  // accelerator STATUS: wait for WLOAD (bit 3) = 0, then read ERR
+    for (int i = 0; wst & 8u; ++i) {
+      if (i > 1000) throw std::runtime_error(who + ": accelerator STATUS.WLOAD stuck after the weight DMA");
+      wst = rd(0x14);
+    }
+    if (wst & 4u)
+      throw std::runtime_error(who + ": weight stream rejected: STATUS = " + hex(wst) +
                                ", ERR_CODE = " + std::to_string(rd(0x30)));
     pr.wload_cycles = rd(0x50), pr.wload_words = rd(0x54);
 
