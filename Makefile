@@ -16,8 +16,8 @@ SEEDS        ?= 200
 CLOCK_NS     ?= 5.0
 
 .PHONY: systemc-example
-.PHONY: help deps build test sim train train-mnist train-cifar bench regress lint synth \
-        synth-sweep data clean format
+.PHONY: help deps build test sim train train-sparse train-mnist train-cifar bench regress lint synth \
+        synth-sweep synth-sparse data clean format
 
 help:
 	@echo "ttq-accel: Trained Ternary Quantization, trainer to silicon"
@@ -33,9 +33,11 @@ help:
 	@echo "  make train        train the reference Fashion-MNIST lenet5 (10 FP + 10 TTQ epochs), export"
 	@echo "                    $(BUILD)/models/lenet5-fashion-mnist.ttq, report, plots (RESUME=1 resumes)"
 	@echo "  make train-mnist  train the MNIST lenet5;  make train-cifar: CIFAR-10 resnet20 short recipe"
+	@echo "  make train-sparse the same lenet5 recipe at 50% zero weights per layer (--ttq-sparsity 0.5)"
 	@echo "  make synth        Yosys + OpenSTA sky130 estimate of the array and a dense INT8 baseline"
 	@echo "                    (LIBERTY=, CLOCK_NS=); table + $(REPORTS)/synth.json"
 	@echo "  make synth-sweep  synthesis sweep over PE count and lanes, with a plot"
+	@echo "  make synth-sparse the comparison on the 50%-sparse model of make train-sparse"
 	@echo "  make bench        benchmarks: RTL utilization and sim speed, trainer images/s"
 	@echo "  make regress      SEEDS=N seeds x REGRESS_LAYERS random RTL layers vs the golden model,"
 	@echo "                    all cores; summary table + $(REPORTS)/regress.json"
@@ -91,15 +93,20 @@ TTQ_TRAIN     := OMP_WAIT_POLICY=passive $(BUILD)/trainer/ttq-train --seed $(TRA
 define train_model
 	@cmake --build $(BUILD) -j $(JOBS) --target ttq-train
 	@mkdir -p $(REPORTS) $(BUILD)/models
-	$(TTQ_TRAIN) --model $(1) --dataset $(2) $(3) --outdir $(BUILD)/train/$(1)-$(2) \
-	  --out $(BUILD)/models/$(1)-$(2).ttq --report $(REPORTS)/train-$(1)-$(2).json
-	@if [ -f models/$(1)-$(2).ttq ]; then cmp -s models/$(1)-$(2).ttq $(BUILD)/models/$(1)-$(2).ttq \
-	  && echo "train: $(BUILD)/models/$(1)-$(2).ttq is bit-identical to models/$(1)-$(2).ttq" \
-	  || echo "train: $(BUILD)/models/$(1)-$(2).ttq differs from the committed models/$(1)-$(2).ttq"; fi
+	$(TTQ_TRAIN) --model $(1) --dataset $(2) $(3) --outdir $(BUILD)/train/$(1)-$(2)$(4) \
+	  --out $(BUILD)/models/$(1)-$(2)$(4).ttq --report $(REPORTS)/train-$(1)-$(2)$(4).json
+	@if [ -f models/$(1)-$(2)$(4).ttq ]; then cmp -s models/$(1)-$(2)$(4).ttq $(BUILD)/models/$(1)-$(2)$(4).ttq \
+	  && echo "train: $(BUILD)/models/$(1)-$(2)$(4).ttq is bit-identical to models/$(1)-$(2)$(4).ttq" \
+	  || echo "train: $(BUILD)/models/$(1)-$(2)$(4).ttq differs from the committed models/$(1)-$(2)$(4).ttq"; fi
 endef
 
 train: deps $(BUILD)/CMakeCache.txt
 	$(call train_model,lenet5,fashion-mnist,--fp-epochs 10 --ttq-epochs 10 --augment crop-flip --crop-pad 2)
+
+# The same recipe with the TTQ threshold set for 50% zero weights per layer (instead of t = 0.05,
+# ~12% zeros): the model `make synth-sparse` times on the array (docs/SYNTHESIS.md).
+train-sparse: deps $(BUILD)/CMakeCache.txt
+	$(call train_model,lenet5,fashion-mnist,--fp-epochs 10 --ttq-epochs 10 --augment crop-flip --crop-pad 2 --ttq-sparsity 0.5,-s50)
 
 train-mnist: deps $(BUILD)/CMakeCache.txt
 	$(call train_model,lenet5,mnist,--fp-epochs 10 --ttq-epochs 10 --augment crop --crop-pad 2)
@@ -141,6 +148,16 @@ synth: deps $(BUILD)/CMakeCache.txt
 	  || { tail -30 $(BUILD)/synth-build.log; exit 1; }
 	@LIBERTY="$(LIBERTY)" ./scripts/synth/run.py synth --build $(BUILD) --clock-ns $(CLOCK_NS) \
 	  --jobs $(JOBS)
+
+# The same comparison on the conv2 layer of the 50%-sparse model of `make train-sparse` (the
+# synthesis runs are reused from `make synth`'s cache): $(REPORTS)/synth-sparse50.json|.md.
+synth-sparse: deps $(BUILD)/CMakeCache.txt
+	@test -f $(BUILD)/models/lenet5-fashion-mnist-s50.ttq || { echo "synth-sparse: \
+	$(BUILD)/models/lenet5-fashion-mnist-s50.ttq not found: run make train-sparse first" >&2; exit 1; }
+	@cmake --build $(BUILD) -j $(JOBS) --target ttq_synth_layer >$(BUILD)/synth-build.log 2>&1 \
+	  || { tail -30 $(BUILD)/synth-build.log; exit 1; }
+	@LIBERTY="$(LIBERTY)" ./scripts/synth/run.py synth --build $(BUILD) --clock-ns $(CLOCK_NS) \
+	  --jobs $(JOBS) --model $(BUILD)/models/lenet5-fashion-mnist-s50.ttq --report synth-sparse50
 
 synth-sweep: deps $(BUILD)/CMakeCache.txt
 	@cmake --build $(BUILD) -j $(JOBS) --target ttq_synth_layer >$(BUILD)/synth-build.log 2>&1 \

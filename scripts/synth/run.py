@@ -2,7 +2,7 @@
 """ASIC estimate driver: Yosys (sky130_fd_sc_hd) + OpenSTA for the ternary array and the dense
 INT8 baseline, with the layer-time comparison and the sweep. `make synth` / `make synth-sweep`.
 
-  run.py synth [--build build] [--clock-ns 5.0] [--jobs 2]
+  run.py synth [--build build] [--clock-ns 5.0] [--jobs 2] [--model m.ttq] [--report synth]
   run.py sweep [--build build] [--clock-ns 5.0] [--jobs 2] [--pes 4,8,16,32] [--lanes 2,4]
 
 Everything here is a pre-placement estimate: Yosys/ABC cell area and OpenSTA timing/power with an
@@ -754,9 +754,9 @@ def cmd_synth(args) -> int:
                                     base if "ttq" in which else None)
     report["wall_s"] = round(time.time() - t0, 1)
     md = markdown(report)
-    out = build / "reports" / "synth.json"
+    out = build / "reports" / f"{args.report}.json"
     write_atomic(out, json.dumps(report, indent=2) + "\n")
-    write_atomic(build / "reports" / "synth.md", md)
+    write_atomic(out.with_suffix(".md"), md)
     print(md)
     log(f"wrote {out} and {out.with_suffix('.md')} in {report['wall_s']} s")
     return 0
@@ -970,10 +970,16 @@ def main() -> int:
                        help=".ttq model whose lenet5 conv2 layer is timed (default: looked up)")
         if name == "synth":
             p.add_argument("--designs", default="ttq,dense", help="ttq,dense or one of them")
+            p.add_argument("--report", default="synth",
+                           help="report name: build/reports/<name>.json and .md")
         elif name == "sweep":
             p.add_argument("--pes", default="4,8,16,32")
             p.add_argument("--lanes", default="2,4")
     args = ap.parse_args()
+    if args.cmd == "synth" and not re.fullmatch(r"[A-Za-z0-9_.-]+", args.report):
+        raise SynthError(f"--report {args.report!r}: use letters, digits, '_', '.', '-' only")
+    if args.model and not Path(args.model).is_file():
+        raise SynthError(f"--model / SYNTH_MODEL {args.model!r}: no such file")
     if not (0.1 <= args.clock_ns <= 1000):
         raise SynthError(f"--clock-ns / CLOCK_NS: {args.clock_ns} is not a period in ns (0.1..1000)")
     for tool in ("yosys", "sta") + (("gnuplot",) if args.cmd == "sweep" else ()):
