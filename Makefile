@@ -143,27 +143,26 @@ systemc-example: deps $(BUILD)/CMakeCache.txt
 # ---- synthesis (issue 6): Yosys + OpenSTA sky130 estimate, docs/SYNTHESIS.md ---------------
 # LIBERTY=path overrides the liberty file; CLOCK_NS the clock; SYNTH_MODEL the .ttq model whose
 # lenet5 conv2 layer is timed. Reports: $(REPORTS)/synth.json|.md, synth_sweep.json|.md|.png.
-synth: deps $(BUILD)/CMakeCache.txt
+# run.py needs the layer-cycle tool; $(1): the run.py command and its own options.
+define synth_run
 	@cmake --build $(BUILD) -j $(JOBS) --target ttq_synth_layer >$(BUILD)/synth-build.log 2>&1 \
 	  || { tail -30 $(BUILD)/synth-build.log; exit 1; }
-	@LIBERTY="$(LIBERTY)" ./scripts/synth/run.py synth --build $(BUILD) --clock-ns $(CLOCK_NS) \
+	@LIBERTY="$(LIBERTY)" ./scripts/synth/run.py $(1) --build $(BUILD) --clock-ns $(CLOCK_NS) \
 	  --jobs $(JOBS)
+endef
+
+synth: deps $(BUILD)/CMakeCache.txt
+	$(call synth_run,synth)
 
 # The same comparison on the conv2 layer of the 50%-sparse model of `make train-sparse` (the
 # synthesis runs are reused from `make synth`'s cache): $(REPORTS)/synth-sparse50.json|.md.
+SPARSE_MODEL := $(BUILD)/models/lenet5-fashion-mnist-s50.ttq
 synth-sparse: deps $(BUILD)/CMakeCache.txt
-	@test -f $(BUILD)/models/lenet5-fashion-mnist-s50.ttq || { echo "synth-sparse: \
-	$(BUILD)/models/lenet5-fashion-mnist-s50.ttq not found: run make train-sparse first" >&2; exit 1; }
-	@cmake --build $(BUILD) -j $(JOBS) --target ttq_synth_layer >$(BUILD)/synth-build.log 2>&1 \
-	  || { tail -30 $(BUILD)/synth-build.log; exit 1; }
-	@LIBERTY="$(LIBERTY)" ./scripts/synth/run.py synth --build $(BUILD) --clock-ns $(CLOCK_NS) \
-	  --jobs $(JOBS) --model $(BUILD)/models/lenet5-fashion-mnist-s50.ttq --report synth-sparse50
+	@test -f $(SPARSE_MODEL) || { echo "synth-sparse: $(SPARSE_MODEL) not found: run make train-sparse first" >&2; exit 1; }
+	$(call synth_run,synth --model $(SPARSE_MODEL) --report synth-sparse50)
 
 synth-sweep: deps $(BUILD)/CMakeCache.txt
-	@cmake --build $(BUILD) -j $(JOBS) --target ttq_synth_layer >$(BUILD)/synth-build.log 2>&1 \
-	  || { tail -30 $(BUILD)/synth-build.log; exit 1; }
-	@LIBERTY="$(LIBERTY)" ./scripts/synth/run.py sweep --build $(BUILD) --clock-ns $(CLOCK_NS) \
-	  --jobs $(JOBS)
+	$(call synth_run,sweep)
 
 # ---- benchmarks: each part adds its bench script to scripts/bench.d/ ----------------------
 bench: build

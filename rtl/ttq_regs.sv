@@ -93,7 +93,6 @@ module ttq_regs #(
   logic [3:0]  err_code_q;
   logic [15:0] cfg_fan_in_q;
   logic [PairCntW-1:0] cfg_row_pairs_q;  // derived at START (registered: off the feeder's paths)
-  logic [PosW-1:0]     cfg_round_rows_q;
   logic [RoundW-1:0] cfg_rounds_q;
   logic [VecW-1:0] cfg_nvec_q;
   logic        cfg_relu_q;
@@ -140,7 +139,6 @@ module ttq_regs #(
       irq_q        <= 1'b0;
       cfg_fan_in_q <= '0;
       cfg_row_pairs_q  <= '0;
-      cfg_round_rows_q <= '0;
       cfg_rounds_q <= '0;
       cfg_nvec_q   <= '0;
       cfg_relu_q   <= 1'b0;
@@ -166,7 +164,6 @@ module ttq_regs #(
       if (start_req && start_ok) begin
         cfg_fan_in_q <= fan_in_q[15:0];
         cfg_row_pairs_q  <= PairCntW'((32'(fan_in_q[15:0]) + BeatBytes - 1) / BeatBytes);
-        cfg_round_rows_q <= PosW'(2 * ((32'(fan_in_q[15:0]) + BeatBytes - 1) / BeatBytes));
         cfg_rounds_q <= rounds_q[RoundW-1:0];
         cfg_nvec_q   <= nvec_q[VecW-1:0];
         cfg_relu_q   <= layer_q[0];
@@ -259,7 +256,7 @@ module ttq_regs #(
   assign nvec_o       = cfg_nvec_q;
   assign relu_o       = cfg_relu_q;
   assign row_pairs_o  = cfg_row_pairs_q;
-  assign round_rows_o = cfg_round_rows_q;
+  assign round_rows_o = PosW'(cfg_row_pairs_q) << 1;  // two sweep rows per pair: wiring only
   assign irq_o        = irq_q;
 
 `ifdef TTQ_ASSERT

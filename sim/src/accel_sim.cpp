@@ -5,6 +5,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <utility>
 
 // The checked Verilated model class (assertions, FST tracing); a build for other parameters
 // verilates ttq_accel under another prefix. TTQ_VMODEL_FAST, when defined, is the speed build of
@@ -258,14 +259,13 @@ void AccelSim::load_program(const Program& prog) {
       prog.cfg.sweep_rows != opt_.cfg.sweep_rows || prog.cfg.row_bytes != opt_.cfg.row_bytes ||
       prog.cfg.win_rows != opt_.cfg.win_rows || prog.cfg.adv_bits != opt_.cfg.adv_bits)
     throw std::invalid_argument("AccelSim: program compiled for another ArrayConfig");
-  const std::vector<uint32_t> words = prog.weight_stream();
-  if (const uint32_t code = send_weight_words(words))
+  if (const uint32_t code = send_weight_words(prog.weight_stream()))
     throw std::runtime_error("AccelSim: weight stream rejected, ERR_CODE " + std::to_string(code));
 }
 
-uint32_t AccelSim::send_weight_words(std::span<const uint32_t> words) {
+uint32_t AccelSim::send_weight_words(std::vector<uint32_t> words) {
   Impl& m = *impl_;
-  m.w_words.assign(words.begin(), words.end());
+  m.w_words = std::move(words);
   m.w_idx = 0, m.w_valid = false;
   const uint64_t budget = 1000 + 20 * m.w_words.size() / (1.0 - stall_);
   for (uint64_t i = 0; m.w_idx < m.w_words.size(); ++i) {

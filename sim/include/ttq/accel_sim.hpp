@@ -79,7 +79,7 @@ class AccelSim {
 
   // Streams raw words on s_axis_w (tlast on the last one) and returns ERR_CODE if STATUS.ERR is
   // set afterwards, else 0: the directed tests of malformed weight streams.
-  uint32_t send_weight_words(std::span<const uint32_t> words);
+  uint32_t send_weight_words(std::vector<uint32_t> words);
   uint32_t read_reg(uint32_t addr);
   void write_reg(uint32_t addr, uint32_t value);
   void reset(int cycles = 4);

@@ -113,5 +113,4 @@ class Cpu : public sc_core::sc_module {
   bool finished_ = false;
 };
 
-
 }  // namespace ttq::sc
