@@ -161,8 +161,12 @@ synth-sparse: deps $(BUILD)/CMakeCache.txt
 	@test -f $(SPARSE_MODEL) || { echo "synth-sparse: $(SPARSE_MODEL) not found: run make train-sparse first" >&2; exit 1; }
 	$(call synth_run,synth --model $(SPARSE_MODEL) --report synth-sparse50)
 
+# SWEEP_PES / SWEEP_LANES (comma lists) and SWEEP_REPORT (report name) change the sweep's points.
+SWEEP_PES    ?= 4,8,16,32
+SWEEP_LANES  ?= 2,4
+SWEEP_REPORT ?= synth_sweep
 synth-sweep: deps $(BUILD)/CMakeCache.txt
-	$(call synth_run,sweep)
+	$(call synth_run,sweep --pes $(SWEEP_PES) --lanes $(SWEEP_LANES) --report $(SWEEP_REPORT))
 
 # ---- benchmarks: each part adds its bench script to scripts/bench.d/ ----------------------
 bench: build

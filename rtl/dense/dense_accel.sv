@@ -161,11 +161,12 @@ module dense_accel #(
   // Weight beats. The last beat of a group may enter only when the hold bank is empty and no
   // other last beat is in flight, so finished sums are never overwritten.
   logic hold_full, s1_valid_q, s1_first_q, s1_last_q, s2_valid_q, s2_first_q, s2_last_q;
-  logic [CountW-1:0] s1_count_q, s2_count_q;
+  logic s3_valid_q, s3_first_q, s3_last_q;
+  logic [CountW-1:0] s1_count_q, s2_count_q, s3_count_q;
   logic wgt_fire, last_blocked;
 
   assign last_blocked   = beat_last && (hold_full || (s1_valid_q && s1_last_q) ||
-                                         (s2_valid_q && s2_last_q));
+                                         (s2_valid_q && s2_last_q) || (s3_valid_q && s3_last_q));
   assign s_wgt_tready_o = state_q == StCompute && !last_blocked;
   assign wgt_fire       = s_wgt_tvalid_i && s_wgt_tready_o;
 
@@ -247,7 +248,8 @@ module dense_accel #(
   );
 
   // ---------------------------------------------------------------------------------------------
-  // MAC pipeline: stage 1 holds the weight beat beside the activation word read from the buffer.
+  // MAC pipeline: stage 1 holds the weight beat beside the activation word read from the buffer,
+  // stage 2 the PEs' product halves, stage 3 the PEs' lane sums; the accumulators add stage 3.
   logic [NumPes*Lanes*8-1:0] wgt_q;
 
   always_ff @(posedge clk_i) begin
@@ -266,6 +268,10 @@ module dense_accel #(
       s2_first_q <= 1'b0;
       s2_last_q  <= 1'b0;
       s2_count_q <= '0;
+      s3_valid_q <= 1'b0;
+      s3_first_q <= 1'b0;
+      s3_last_q  <= 1'b0;
+      s3_count_q <= '0;
     end else begin
       s1_valid_q <= wgt_fire;
       s1_first_q <= elem_q == 17'd0;
@@ -275,6 +281,10 @@ module dense_accel #(
       s2_first_q <= s1_first_q;
       s2_last_q  <= s1_last_q;
       s2_count_q <= s1_count_q;
+      s3_valid_q <= s2_valid_q;
+      s3_first_q <= s2_first_q;
+      s3_last_q  <= s2_last_q;
+      s3_count_q <= s2_count_q;
     end
   end
 
@@ -307,10 +317,10 @@ module dense_accel #(
   ) u_acc_bank (
     .clk_i,
     .rst_ni,
-    .sum_valid_i(pe_sum_valid[0] && s2_valid_q),
-    .first_i    (s2_first_q),
-    .last_i     (s2_last_q),
-    .count_i    (s2_count_q),
+    .sum_valid_i(pe_sum_valid[0] && s3_valid_q),
+    .first_i    (s3_first_q),
+    .last_i     (s3_last_q),
+    .count_i    (s3_count_q),
     .sum_i      (pe_sum),
     .hold_full_o(hold_full),
     .out_valid_o(hold_valid),

@@ -2,9 +2,9 @@
 // weights by Lanes unsigned 8-bit activations, then sums the products in an adder tree. Each
 // product is registered as two halves, x * w[3:0] and x * w[7:4] (four partial-product rows each,
 // which is what Yosys 0.23's array multipliers need to reach 200 MHz in sky130); the tree adds
-// the 2 x Lanes halves. The running sum over the fan-in lives in dense_acc_bank: sum_o is combinational from
-// the product registers, valid one cycle after valid_i, and feeds the accumulator adder directly.
-// Datapath registers have no reset; only the valid bit does.
+// the 2 x Lanes halves into a registered sum (so the accumulator adder in dense_acc_bank starts at
+// flip-flops: product halves -> tree -> sum_q, then sum_q + acc). sum_o is valid two cycles after
+// valid_i. Datapath registers have no reset; only the valid bits do.
 module dense_pe #(
   parameter int Lanes = 4,
   localparam int ProdW = 17,                       // s8 x u8 fits in 17 signed bits
@@ -27,7 +27,8 @@ module dense_pe #(
 
   logic [LoW-1:0]          lo_q [Lanes];
   logic signed [HiW-1:0]   hi_q [Lanes];
-  logic                    prod_valid_q;
+  logic                    prod_valid_q, sum_valid_q;
+  logic signed [SumW-1:0]  sum_q;
 
   always_ff @(posedge clk_i) begin
     if (valid_i) begin
@@ -46,15 +47,23 @@ module dense_pe #(
     end
   end
 
-  always_ff @(posedge clk_i or negedge rst_ni) begin
-    if (!rst_ni) begin
-      prod_valid_q <= 1'b0;
-    end else begin
-      prod_valid_q <= valid_i;
+  always_ff @(posedge clk_i) begin
+    if (prod_valid_q) begin
+      sum_q <= tree_sum;
     end
   end
 
-  assign sum_valid_o = prod_valid_q;
-  assign sum_o       = tree_sum;
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) begin
+      prod_valid_q <= 1'b0;
+      sum_valid_q  <= 1'b0;
+    end else begin
+      prod_valid_q <= valid_i;
+      sum_valid_q  <= prod_valid_q;
+    end
+  end
+
+  assign sum_valid_o = sum_valid_q;
+  assign sum_o       = sum_q;
 
 endmodule

@@ -714,6 +714,20 @@ def markdown(report: dict) -> str:
                 f"\n**Ternary / dense throughput per mm^2 on this layer (dense-equivalent work at "
                 f"each fmax): {lay['advantage']:.2f}x counting all area, "
                 f"{lay['advantage_logic']:.2f}x counting logic only** (target >= 4x).")
+        b = lay.get("budget_4x_logic")
+        if b:
+            lines.append(
+                f"\nWhat 4x on logic area needs here: the ternary array is "
+                f"{b['speedup_over_dense']:.2f}x faster on the layer, so 4x needs its logic "
+                f"<= {fmt(b['ttq_logic_budget_um2'])} um^2 (it is {fmt(b['ttq_non_pe_logic_um2'])} "
+                f"outside the PEs + {fmt(b['ttq_pe_logic_um2'])} in them); with PEs of zero area "
+                f"the ratio would be {b['advantage_logic_with_zero_area_pes']:.2f}x.")
+            if "dense_non_pe_logic_um2" in b:
+                lines.append(
+                    f"The dense array's own logic besides its lanes (accumulators, output stage, "
+                    f"control) is {fmt(b['dense_non_pe_logic_um2'])} um^2: a ternary array with "
+                    f"surroundings that small and lanes of zero area would reach "
+                    f"{b['advantage_logic_zero_area_lanes_dense_surroundings']:.2f}x.")
     lines.append("\nYosys 0.23/ABC + OpenSTA pre-placement estimate, sky130_fd_sc_hd tt_025C_1v80, "
                  "no wires, ideal clock. Memories are synthesized from the RTL as flip-flops and "
                  "multiplexers (no SRAM macros), each distinct one on its own. "
@@ -777,6 +791,33 @@ def compare_layer(build: Path, res: dict, num_pes: int, lanes: int, args,
                                   dn["dense_equiv_gops_per_mm2_logic"])
         out["target_4x_met"] = out["advantage"] >= 4.0
         out["target_4x_met_logic"] = out["advantage_logic"] >= 4.0
+        if res["ttq"]["blocks_um2"]:
+            out["budget_4x_logic"] = budget_4x(res["ttq"], res["dense"], t, dn)
+    return out
+
+
+def budget_4x(tr: dict, dr: dict, t: dict, dn: dict) -> dict:
+    """What 4x on logic area needs at the measured cycles and fmax: the largest ternary logic
+    area that would give 4x, the ternary logic outside the PEs, and the ratio if the PEs cost
+    nothing (an upper bound for any PE design with the rest of the array as it is)."""
+    speedup = dn["time_us_logic"] / t["time_us_logic"]
+    budget = dr["logic_area_um2"] * speedup / 4.0
+    pe = tr["blocks_um2"]["pe"]
+    non_pe = tr["logic_area_um2"] - pe
+    out = {"speedup_over_dense": speedup,
+           "ttq_logic_budget_um2": budget,
+           "ttq_pe_logic_um2": pe,
+           "ttq_non_pe_logic_um2": non_pe,
+           "pe_budget_um2": budget - non_pe,
+           "advantage_logic_with_zero_area_pes": dr["logic_area_um2"] * speedup / non_pe}
+    if dr["blocks_um2"]:
+        # The dense array's own logic besides its multiply-accumulate lanes (accumulator bank,
+        # output stage, control, activation buffer logic): a ternary array with the same
+        # surroundings and lanes of zero area would reach dense logic x speedup / this.
+        d_non_pe = dr["logic_area_um2"] - dr["blocks_um2"]["pe"]
+        out["dense_non_pe_logic_um2"] = d_non_pe
+        out["advantage_logic_zero_area_lanes_dense_surroundings"] = (
+            dr["logic_area_um2"] * speedup / d_non_pe)
     return out
 
 
@@ -830,9 +871,9 @@ def cmd_sweep(args) -> int:
                       "ideal clock, memories as flip-flops)",
               "liberty": str(lib), "clock_ns": args.clock_ns, "points": rows,
               "wall_s": round(time.time() - t0, 1), "jobs": args.jobs}
-    out = build / "reports" / "synth_sweep.json"
+    out = build / "reports" / f"{args.report}.json"
     write_atomic(out, json.dumps(report, indent=2) + "\n")
-    png = plot_sweep(build, rows)
+    png = plot_sweep(build, rows, args.report)
     lines = ["| NumPes | Lanes | ternary area / logic (um^2) | ternary fmax | "
              "dense area / logic (um^2) | dense fmax | ternary GOPS/mm^2 total / logic | "
              "dense GOPS/mm^2 total / logic | advantage total / logic |",
@@ -853,15 +894,15 @@ def cmd_sweep(args) -> int:
                  f"weights) per second at each design's fmax, per mm^2. Yosys/ABC + OpenSTA "
                  f"pre-placement estimate.")
     md = "\n".join(lines) + "\n"
-    write_atomic(build / "reports" / "synth_sweep.md", md)
+    write_atomic(out.with_suffix(".md"), md)
     print(md)
     log(f"wrote {out}, {png} in {report['wall_s']} s ({args.jobs} parallel tool runs)")
     return 0
 
 
-def plot_sweep(build: Path, rows: list[dict]) -> Path:
-    dat = build / "synth" / "sweep.dat"
-    png = build / "reports" / "synth_sweep.png"
+def plot_sweep(build: Path, rows: list[dict], name: str) -> Path:
+    dat = build / "synth" / f"{name}.dat"
+    png = build / "reports" / f"{name}.png"
     lines = ["# lanes_total NumPes Lanes ttq_area_mm2 dense_area_mm2 ttq_gops_mm2 dense_gops_mm2 "
              "ttq_logic_mm2 dense_logic_mm2 ttq_gops_mm2_logic dense_gops_mm2_logic"]
     for r in sorted(rows, key=lambda r: (r["Lanes"], r["lanes_total"])):
@@ -907,7 +948,7 @@ set title 'Layer throughput per logic area (memories excluded)'
 plot {series(10, 11)}
 unset multiplot
 """
-    gp = build / "synth" / "sweep.gp"
+    gp = build / "synth" / f"{name}.gp"
     write_atomic(gp, script)
     r = subprocess.run(["gnuplot", str(gp)], capture_output=True, text=True)
     if r.returncode != 0 or not tmp_png.is_file():
@@ -973,10 +1014,12 @@ def main() -> int:
             p.add_argument("--report", default="synth",
                            help="report name: build/reports/<name>.json and .md")
         elif name == "sweep":
-            p.add_argument("--pes", default="4,8,16,32")
-            p.add_argument("--lanes", default="2,4")
+            p.add_argument("--pes", default="4,8,16,32", help="NumPes values, comma list")
+            p.add_argument("--lanes", default="2,4", help="Lanes values, comma list")
+            p.add_argument("--report", default="synth_sweep",
+                           help="report name: build/reports/<name>.json, .md and .png")
     args = ap.parse_args()
-    if args.cmd == "synth" and not re.fullmatch(r"[A-Za-z0-9_.-]+", args.report):
+    if args.cmd in ("synth", "sweep") and not re.fullmatch(r"[A-Za-z0-9_.-]+", args.report):
         raise SynthError(f"--report {args.report!r}: use letters, digits, '_', '.', '-' only")
     if args.model and not Path(args.model).is_file():
         raise SynthError(f"--model / SYNTH_MODEL {args.model!r}: no such file")

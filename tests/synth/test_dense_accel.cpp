@@ -261,12 +261,12 @@ std::string describe(const Layer& L, uint32_t seed, int index) {
 
 // The no-back-pressure cycle count of the RTL, from start to the last result (CYCLES register):
 // activation load (kw), compute (groups * kw, when a group is at least as long as its drain),
-// then 2 pipeline stages to the accumulators, the drain of the last group and 4 output stages.
+// then 3 pipeline stages to the accumulators, the drain of the last group and 4 output stages.
 int64_t dense_cycles(int fan_in, int out_ch, int pes, int lanes) {
   const int64_t kw = (fan_in + lanes - 1) / lanes;
   const int64_t groups = (out_ch + pes - 1) / pes;
   const int64_t last_group = out_ch - (groups - 1) * pes;
-  return kw + groups * kw + 2 + last_group + 4;
+  return kw + groups * kw + 3 + last_group + 4;
 }
 
 template <class V>
@@ -289,8 +289,9 @@ void check_config(int pes, int lanes, int max_fan_in, int layers, uint32_t seed)
     }
     const int kw = (L.fan_in + lanes - 1) / lanes;
     REQUIRE(b.beats == uint32_t(((L.out_ch + pes - 1) / pes) * kw));
-    // A group at least as long as its drain never waits for the hold bank.
-    if (stall == 0.0 && kw >= pes + 3) {
+    // A group at least as long as its drain never waits for the hold bank: its last beat reaches
+    // the hold bank 4 cycles after it fires (3 pipeline stages), which then drains for pes cycles.
+    if (stall == 0.0 && kw >= pes + 4) {
       REQUIRE(b.cycles == dense_cycles(L.fan_in, L.out_ch, pes, lanes));
     }
   }
