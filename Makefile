@@ -151,8 +151,12 @@ define synth_run
 	  --jobs $(JOBS)
 endef
 
+# SYNTH_PARAMS=WinRows=2,SweepRows=8 synthesizes the array with other parameter values (the layer's
+# cycles follow them); SYNTH_REPORT names the report (default synth).
+SYNTH_PARAMS ?=
+SYNTH_REPORT ?= synth
 synth: deps $(BUILD)/CMakeCache.txt
-	$(call synth_run,synth)
+	$(call synth_run,synth --report $(SYNTH_REPORT) $(if $(SYNTH_PARAMS),--ttq-params $(SYNTH_PARAMS)))
 
 # The same comparison on the conv2 layer of the 50%-sparse model of `make train-sparse` (the
 # synthesis runs are reused from `make synth`'s cache): $(REPORTS)/synth-sparse50.json|.md.

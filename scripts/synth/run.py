@@ -522,6 +522,24 @@ CYCLE_MODEL_PARAMS = {"RowBytes": "--row-bytes", "WinRows": "--win-rows",
                       "MaxFanIn": "--max-fan-in", "MaxOuts": "--max-outs", "OpDepth": "--op-depth"}
 
 
+def parse_ttq_params(text: str, defaults: dict[str, int]) -> dict[str, int]:
+    """--ttq-params 'WinRows=2,SweepRows=8': other values of ttq_accel's integer parameters
+    (NumPes and Lanes are the sweep's; the cycle model gets the ones it knows)."""
+    out: dict[str, int] = {}
+    for item in filter(None, (t.strip() for t in text.split(","))):
+        m = re.fullmatch(r"(\w+)=(\d+)", item)
+        if not m:
+            raise SynthError(f"--ttq-params: {item!r} is not NAME=integer")
+        name, val = m.group(1), int(m.group(2))
+        if name not in defaults:
+            raise SynthError(f"--ttq-params: {name!r} is not an integer parameter of ttq_accel "
+                             f"(have: {', '.join(sorted(defaults))})")
+        if val < 1:
+            raise SynthError(f"--ttq-params: {name}={val}: must be >= 1")
+        out[name] = val
+    return out
+
+
 def layer_timing(build: Path, num_pes: int, lanes: int, extra: list[str],
                  rtl_params: dict[str, int] | None = None) -> dict:
     exe = layer_tool(build)
@@ -649,9 +667,10 @@ def default_params() -> dict[str, int]:
     return d
 
 
-def params_for(design: str, base: dict[str, int], num_pes: int, lanes: int) -> dict[str, int]:
+def params_for(design: str, base: dict[str, int], num_pes: int, lanes: int,
+               ttq_extra: dict[str, int] | None = None) -> dict[str, int]:
     if design == "ttq":
-        return {"NumPes": num_pes, "Lanes": lanes}
+        return {"NumPes": num_pes, "Lanes": lanes, **(ttq_extra or {})}
     # The dense baseline matches the array's lane count and its maximum fan-in.
     return {"NumPes": num_pes, "Lanes": lanes, "MaxFanIn": base.get("MaxFanIn", 1024)}
 
@@ -744,7 +763,10 @@ def cmd_synth(args) -> int:
     if bad:
         raise SynthError(f"--designs: unknown design {bad[0]!r} (use ttq, dense)")
     base = default_params() if "ttq" in which else {"NumPes": 8, "Lanes": 4, "MaxFanIn": 1024}
+    extra = parse_ttq_params(args.ttq_params, base) if "ttq" in which else {}
+    base.update(extra)
     num_pes, lanes = base["NumPes"], base["Lanes"]
+    tag = "".join(f"_{k}{v}" for k, v in extra.items())
     ds = designs()
     report = {"kind": "Yosys 0.23/ABC + OpenSTA pre-placement estimate (no placement, no wires, "
                       "ideal clock, memories as flip-flops)",
@@ -756,8 +778,9 @@ def cmd_synth(args) -> int:
         futs = {}
         for k in which:
             futs[k] = outer.submit(
-                synth_point, ds[k], params_for(k, base, num_pes, lanes),
-                build / "synth" / f"{k}_p{num_pes}_l{lanes}", lib, areas, args.clock_ns, build,
+                synth_point, ds[k], params_for(k, base, num_pes, lanes, extra),
+                build / "synth" / f"{k}_p{num_pes}_l{lanes}{tag if k == 'ttq' else ''}", lib,
+                areas, args.clock_ns, build,
                 pool)
         for k in which:
             report["designs"][k] = futs[k].result()
@@ -1013,6 +1036,8 @@ def main() -> int:
             p.add_argument("--designs", default="ttq,dense", help="ttq,dense or one of them")
             p.add_argument("--report", default="synth",
                            help="report name: build/reports/<name>.json and .md")
+            p.add_argument("--ttq-params", default="",
+                           help="other ttq_accel parameter values, e.g. WinRows=2,SweepRows=8")
         elif name == "sweep":
             p.add_argument("--pes", default="4,8,16,32", help="NumPes values, comma list")
             p.add_argument("--lanes", default="2,4", help="Lanes values, comma list")
