@@ -152,11 +152,14 @@ define synth_run
 endef
 
 # SYNTH_PARAMS=WinRows=2,SweepRows=8 synthesizes the array with other parameter values (the layer's
-# cycles follow them); SYNTH_REPORT names the report (default synth).
+# cycles follow them); SYNTH_RANDOM=0.9 times a random layer of conv2's shape with 90% zeros
+# instead of the trained one; SYNTH_REPORT names the report (default synth).
 SYNTH_PARAMS ?=
+SYNTH_RANDOM ?=
 SYNTH_REPORT ?= synth
 synth: deps $(BUILD)/CMakeCache.txt
-	$(call synth_run,synth --report $(SYNTH_REPORT) $(if $(SYNTH_PARAMS),--ttq-params $(SYNTH_PARAMS)))
+	$(call synth_run,synth --report $(SYNTH_REPORT) $(if $(SYNTH_PARAMS),--ttq-params $(SYNTH_PARAMS)) \
+	  $(if $(SYNTH_RANDOM),--random-sparsity $(SYNTH_RANDOM)))
 
 # The same comparison on the conv2 layer of the 50%-sparse model of `make train-sparse` (the
 # synthesis runs are reused from `make synth`'s cache): $(REPORTS)/synth-sparse50.json|.md.

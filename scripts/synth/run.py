@@ -522,6 +522,13 @@ CYCLE_MODEL_PARAMS = {"RowBytes": "--row-bytes", "WinRows": "--win-rows",
                       "MaxFanIn": "--max-fan-in", "MaxOuts": "--max-outs", "OpDepth": "--op-depth"}
 
 
+def layer_source(args) -> list[str]:
+    """The layer tool's options for the layer to time: a model, a random layer, or the default."""
+    if args.random_sparsity is not None:
+        return ["--random", "--sparsity", str(args.random_sparsity)]
+    return ["--model", args.model] if args.model else []
+
+
 def parse_ttq_params(text: str, defaults: dict[str, int]) -> dict[str, int]:
     """--ttq-params 'WinRows=2,SweepRows=8': other values of ttq_accel's integer parameters
     (NumPes and Lanes are the sweep's; the cycle model gets the ones it knows)."""
@@ -801,7 +808,7 @@ def cmd_synth(args) -> int:
 
 def compare_layer(build: Path, res: dict, num_pes: int, lanes: int, args,
                   rtl_params: dict[str, int] | None) -> dict:
-    extra = ["--model", args.model] if args.model else []
+    extra = layer_source(args)
     lay = layer_timing(build, num_pes, lanes, extra, rtl_params)
     out = {"layer": lay["layer"], "ttq": lay["ttq"], "dense": lay["dense"], "metrics": {}}
     for k in ("ttq", "dense"):
@@ -873,7 +880,7 @@ def cmd_sweep(args) -> int:
                 f"fmax {r['timing_power']['fmax_mhz']:.0f} MHz")
     rows = []
     for p, l in points:
-        lay = layer_timing(build, p, l, ["--model", args.model] if args.model else [], base)
+        lay = layer_timing(build, p, l, layer_source(args), base)
         row = {"NumPes": p, "Lanes": l, "lanes_total": p * l, "layer": lay["layer"]}
         for k in ("ttq", "dense"):
             r = results[(p, l, k)]
@@ -1032,6 +1039,9 @@ def main() -> int:
         p.add_argument("--jobs", type=int, default=2, help="tool runs in parallel")
         p.add_argument("--model", default=os.environ.get("SYNTH_MODEL", ""),
                        help=".ttq model whose lenet5 conv2 layer is timed (default: looked up)")
+        p.add_argument("--random-sparsity", type=float, default=None,
+                       help="time a random layer of conv2's shape with this zero fraction instead "
+                            "of a trained one (labelled as such in the reports)")
         if name == "synth":
             p.add_argument("--designs", default="ttq,dense", help="ttq,dense or one of them")
             p.add_argument("--report", default="synth",
@@ -1046,6 +1056,10 @@ def main() -> int:
     args = ap.parse_args()
     if args.cmd in ("synth", "sweep") and not re.fullmatch(r"[A-Za-z0-9_.-]+", args.report):
         raise SynthError(f"--report {args.report!r}: use letters, digits, '_', '.', '-' only")
+    if args.random_sparsity is not None and not 0.0 <= args.random_sparsity <= 1.0:
+        raise SynthError(f"--random-sparsity {args.random_sparsity}: not a fraction in [0, 1]")
+    if args.random_sparsity is not None and args.model:
+        raise SynthError("--random-sparsity and --model / SYNTH_MODEL: give one layer source")
     if args.model and not Path(args.model).is_file():
         raise SynthError(f"--model / SYNTH_MODEL {args.model!r}: no such file")
     if not (0.1 <= args.clock_ns <= 1000):

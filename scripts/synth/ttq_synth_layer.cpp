@@ -140,12 +140,15 @@ int main(int argc, char** argv) {
   double sparsity = 0.5;
   uint32_t seed = 1;
   std::string model, out;
+  bool random = false;
   ttq::ArrayConfig cfg;
   app.add_option("--pes", pes, "PEs (NumPes)")->required()->check(CLI::Range(1, 4096));
   app.add_option("--lanes", lanes, "lanes per PE")->required()->check(CLI::Range(1, 4096));
   app.add_option("--model", model, ".ttq model (default: models/lenet5-fashion-mnist.ttq, else the first lenet5*.ttq found)");
   app.add_option("--sparsity", sparsity, "zero fraction of the random layer used without a model")
       ->check(CLI::Range(0.0, 1.0));
+  app.add_flag("--random", random, "time a random layer of --sparsity even if a model is found")
+      ->excludes(app.get_option("--model"));
   app.add_option("--seed", seed, "seed of the random layer");
   app.add_option("--out", out, "JSON report")->required();
   app.add_option("--row-bytes", cfg.row_bytes, "RTL RowBytes")->capture_default_str();
@@ -158,7 +161,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   try {
     std::optional<LayerChoice> layer;
-    if (!model.empty()) {
+    if (random) {
+      layer = synthetic(sparsity, seed, "asked with --random");
+    } else if (!model.empty()) {
       if (!fs::is_regular_file(model)) throw std::runtime_error("--model " + model + ": no such file");
       layer = from_model(model);
       if (!layer)
