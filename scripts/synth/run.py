@@ -531,7 +531,7 @@ def layer_source(args) -> list[str]:
 
 def parse_ttq_params(text: str, defaults: dict[str, int]) -> dict[str, int]:
     """--ttq-params 'WinRows=2,SweepRows=8': other values of ttq_accel's integer parameters
-    (NumPes and Lanes are the sweep's; the cycle model gets the ones it knows)."""
+    (NumPes and Lanes also set the dense baseline's; the cycle model gets the ones it knows)."""
     out: dict[str, int] = {}
     for item in filter(None, (t.strip() for t in text.split(","))):
         m = re.fullmatch(r"(\w+)=(\d+)", item)
