@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
+import functools
 import gzip
+import hashlib
 import json
 import math
 import os
@@ -452,9 +454,15 @@ _mem_lock = __import__("threading").Lock()
 _mem_futs: dict[str, cf.Future] = {}
 
 
+@functools.lru_cache(maxsize=None)
+def file_digest(path: Path, mtime_ns: int) -> str:
+    """sha256 of a file's content (cached per path and mtime: the liberty is tens of MB)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
 def flow_stamp(lib: Path, clock_ns: float, files: list[Path]) -> str:
-    import hashlib
-    h = hashlib.sha256(f"{lib} {lib.stat().st_mtime_ns} {clock_ns} {ACTIVITY}".encode())
+    # The liberty by content, not by time: a regenerated but identical file keeps the caches.
+    h = hashlib.sha256(f"{file_digest(lib, lib.stat().st_mtime_ns)} {clock_ns} {ACTIVITY}".encode())
     for f in files + [SCRIPTS / "synth.tcl", SCRIPTS / "sta.tcl", SCRIPTS / "lcu_kogge_stone.v"]:
         h.update(f.read_bytes())
     return h.hexdigest()
