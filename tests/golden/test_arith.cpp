@@ -2,6 +2,7 @@
 // the export helpers that produce its parameters.
 #include <catch2/catch.hpp>
 #include <cmath>
+#include <random>
 #include <vector>
 
 #include "ttq/arith.hpp"
@@ -58,6 +59,32 @@ TEST_CASE("accumulator bound at the maximum fan-in", "[arith]") {
   // Worst-case signed pre-shift value |Mp*P| + |Mn*N| + |B| fits easily in int64 (< 2^56).
   const int64_t worst = 2 * int64_t{32768} * kActMax * kMaxFanIn + (int64_t{1} << 31);
   CHECK(worst < (int64_t{1} << 56));
+}
+
+TEST_CASE("ternary_sums equals a plain loop at every length, offset and pattern", "[arith]") {
+  // ternary_sums works 16 codes at a time where it can (SSE2) and one at a time for the rest:
+  // every length 0..100 (blocks and tails), unaligned starts, random codes and activations
+  // (including 0 and 255), and codes other than -1 / 0 / +1 (only their sign counts).
+  std::mt19937 rng(2026);
+  std::vector<int8_t> codes(200);
+  std::vector<uint8_t> x(200);
+  for (int trial = 0; trial < 20; ++trial) {
+    for (auto& c : codes) c = int8_t(trial % 4 == 3 ? int(rng() % 256) - 128 : int(rng() % 3) - 1);
+    for (auto& v : x) v = trial % 5 == 4 ? uint8_t{255} : uint8_t(rng() % 256);
+    for (size_t off : {size_t{0}, size_t{1}, size_t{7}}) {
+      for (size_t len = 0; len <= 100; ++len) {
+        Sums want;
+        for (size_t k = off; k < off + len; ++k) {
+          if (codes[k] > 0) want.p += x[k];
+          if (codes[k] < 0) want.n += x[k];
+        }
+        const Sums got = ternary_sums(std::span<const int8_t>(codes.data() + off, len),
+                                      std::span<const uint8_t>(x.data() + off, len));
+        INFO("trial " << trial << " offset " << off << " length " << len);
+        REQUIRE(got == want);
+      }
+    }
+  }
 }
 
 TEST_CASE("extremes: all +1, all -1 and all-zero rows at activation 255 and kMaxFanIn", "[arith]") {

@@ -33,7 +33,7 @@ struct SimOptions {
   std::string trace_path;    // FST waveform file; empty = no tracing
   // false: the checked build of the Verilated model (SVA assertions, X assignments to random
   // values, FST tracing available). true: the speed build (no assertions, no tracing,
-  // --x-assign fast, -Os), ~25% less CPU time per cycle; ttq-sim uses it unless tracing.
+  // --x-assign fast, -O2), much less CPU time per cycle; ttq-sim uses it unless tracing.
   bool fast = false;
 };
 
