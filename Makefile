@@ -53,8 +53,12 @@ deps:
 $(BUILD)/CMakeCache.txt: | deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
 
+# cmake --build without this make's flags: under make, the generated makefiles would print every
+# sub-make's "Entering directory" line. -j is given explicitly.
+CMAKE_BUILD = env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS cmake --build $(BUILD)
+
 build: deps $(BUILD)/CMakeCache.txt
-	@cmake --build $(BUILD) -j $(JOBS)
+	@$(CMAKE_BUILD) -j $(JOBS)
 
 test: build
 	@ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
@@ -77,7 +81,7 @@ lint: deps
 	@./scripts/lint
 
 regress: deps $(BUILD)/CMakeCache.txt
-	@cmake --build $(BUILD) -j $(JOBS) --target ttq-rtl-test >/dev/null
+	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-rtl-test >/dev/null
 	@mkdir -p $(REPORTS)
 	@./scripts/regress $(BUILD) $(SEEDS) $(JOBS) $(REGRESS_LAYERS)
 
@@ -91,7 +95,7 @@ TTQ_TRAIN     := OMP_WAIT_POLICY=passive $(BUILD)/trainer/ttq-train --seed $(TRA
                  --threads $(TRAIN_THREADS) $(if $(RESUME),--resume) $(TRAIN_FLAGS)
 # train_model(model, dataset, extra flags)
 define train_model
-	@cmake --build $(BUILD) -j $(JOBS) --target ttq-train
+	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-train
 	@mkdir -p $(REPORTS) $(BUILD)/models
 	$(TTQ_TRAIN) --model $(1) --dataset $(2) $(3) --outdir $(BUILD)/train/$(1)-$(2)$(4) \
 	  --out $(BUILD)/models/$(1)-$(2)$(4).ttq --report $(REPORTS)/train-$(1)-$(2)$(4).json
@@ -134,7 +138,7 @@ sim: build
 SC_VECTORS ?= 64
 SC_LAYER   ?=
 systemc-example: deps $(BUILD)/CMakeCache.txt
-	@cmake --build $(BUILD) -j $(JOBS) --target ttq-sc-platform >/dev/null
+	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-sc-platform >/dev/null
 	@mkdir -p $(REPORTS)
 	@SYSTEMC_DISABLE_COPYRIGHT_MESSAGE=1 $(BUILD)/sim/systemc/ttq-sc-platform --quiet \
 	  $(if $(wildcard $(MODEL)),--model $(MODEL)) $(if $(SC_LAYER),--layer $(SC_LAYER)) \
@@ -145,7 +149,7 @@ systemc-example: deps $(BUILD)/CMakeCache.txt
 # lenet5 conv2 layer is timed. Reports: $(REPORTS)/synth.json|.md, synth_sweep.json|.md|.png.
 # run.py needs the layer-cycle tool; $(1): the run.py command and its own options.
 define synth_run
-	@cmake --build $(BUILD) -j $(JOBS) --target ttq_synth_layer >$(BUILD)/synth-build.log 2>&1 \
+	@$(CMAKE_BUILD) -j $(JOBS) --target ttq_synth_layer >$(BUILD)/synth-build.log 2>&1 \
 	  || { tail -30 $(BUILD)/synth-build.log; exit 1; }
 	@LIBERTY="$(LIBERTY)" ./scripts/synth/run.py $(1) --build $(BUILD) --clock-ns $(CLOCK_NS) \
 	  --jobs $(JOBS)
