@@ -682,6 +682,14 @@ def default_params() -> dict[str, int]:
     return d
 
 
+def point_dir(build: Path, design: str, params: dict[str, int]) -> Path:
+    """build/synth/<design>_p<NumPes>_l<Lanes>[_<Param><value>...]: one configuration's runs.
+    The dense baseline's MaxFanIn follows the array's and is not in the name."""
+    rest = "".join(f"_{k}{v}" for k, v in params.items()
+                   if k not in ("NumPes", "Lanes") and not (design == "dense" and k == "MaxFanIn"))
+    return build / "synth" / f"{design}_p{params['NumPes']}_l{params['Lanes']}{rest}"
+
+
 def params_for(design: str, base: dict[str, int], num_pes: int, lanes: int,
                ttq_extra: dict[str, int] | None = None) -> dict[str, int]:
     if design == "ttq":
@@ -781,7 +789,6 @@ def cmd_synth(args) -> int:
     extra = parse_ttq_params(args.ttq_params, base) if "ttq" in which else {}
     base.update(extra)
     num_pes, lanes = base["NumPes"], base["Lanes"]
-    tag = "".join(f"_{k}{v}" for k, v in extra.items())
     ds = designs()
     report = {"kind": "Yosys 0.23/ABC + OpenSTA pre-placement estimate (no placement, no wires, "
                       "ideal clock, memories as flip-flops)",
@@ -792,11 +799,9 @@ def cmd_synth(args) -> int:
             cf.ThreadPoolExecutor(max_workers=len(which)) as outer:
         futs = {}
         for k in which:
-            futs[k] = outer.submit(
-                synth_point, ds[k], params_for(k, base, num_pes, lanes, extra),
-                build / "synth" / f"{k}_p{num_pes}_l{lanes}{tag if k == 'ttq' else ''}", lib,
-                areas, args.clock_ns, build,
-                pool)
+            params = params_for(k, base, num_pes, lanes, extra)
+            futs[k] = outer.submit(synth_point, ds[k], params, point_dir(build, k, params), lib,
+                                   areas, args.clock_ns, build, pool)
         for k in which:
             report["designs"][k] = futs[k].result()
             r = report["designs"][k]
@@ -846,7 +851,6 @@ def budget_4x(tr: dict, dr: dict, t: dict, dn: dict) -> dict:
            "ttq_logic_budget_um2": budget,
            "ttq_pe_logic_um2": pe,
            "ttq_non_pe_logic_um2": non_pe,
-           "pe_budget_um2": budget - non_pe,
            "advantage_logic_with_zero_area_pes": dr["logic_area_um2"] * speedup / non_pe}
     if dr["blocks_um2"]:
         # The dense array's own logic besides its multiply-accumulate lanes (accumulator bank,
@@ -877,10 +881,13 @@ def cmd_sweep(args) -> int:
     results: dict[tuple[int, int, str], dict] = {}
     with cf.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool, \
             cf.ThreadPoolExecutor(max_workers=2 * len(points)) as outer:
-        futs = {(p, l, k): outer.submit(synth_point, ds[k], params_for(k, base, p, l),
-                                        build / "synth" / f"{k}_p{p}_l{l}", lib, areas,
-                                        args.clock_ns, build, pool, False)
-                for p, l in points for k in ("ttq", "dense")}
+        futs = {}
+        for p, l in points:
+            for k in ("ttq", "dense"):
+                params = params_for(k, base, p, l)
+                futs[(p, l, k)] = outer.submit(synth_point, ds[k], params,
+                                               point_dir(build, k, params), lib, areas,
+                                               args.clock_ns, build, pool, False)
         for key, f in futs.items():
             results[key] = f.result()
             r = results[key]
