@@ -6,11 +6,10 @@
 // room for it (entries + results in flight < depth), so the pipeline never stalls and the SRAM
 // read data never has to be held. Results leave in channel order (round-major, PE-minor).
 module ttq_drain
-  import ttq_pkg::*;
 #(
-  parameter int unsigned NumPes  = DefNumPes,
+  parameter int unsigned NumPes  = ttq_pkg::DefNumPes,
   parameter int unsigned AccW    = 20,
-  parameter int unsigned MaxOuts = DefMaxOuts,
+  parameter int unsigned MaxOuts = ttq_pkg::DefMaxOuts,
   localparam int unsigned PAddrW = MaxOuts > 1 ? $clog2(MaxOuts) : 1,
   localparam int unsigned CntW   = $clog2(NumPes + 1),
   localparam int unsigned Depth  = 8

@@ -4,7 +4,6 @@
 // tlast must mark beat wins-1 of each vector; a mismatch raises ERR_CODE ACT_TLAST (the beat
 // count rules).
 module ttq_feeder
-  import ttq_pkg::*;
 #(
   parameter int unsigned BeatW = 64,
   parameter int unsigned WinW  = 8,     // bits of a window index within a vector

@@ -5,11 +5,10 @@
 // round the sums go to the record chain (p_o / n_o, valid in that cycle) and the accumulators
 // restart at zero. One pipeline stage: slot select, trees and accumulate in one cycle.
 module ttq_pe
-  import ttq_pkg::*;
 #(
-  parameter int unsigned GroupSize = DefGroupSize,
-  parameter int unsigned GroupNnz  = DefGroupNnz,
-  parameter int unsigned Groups    = DefGroups,
+  parameter int unsigned GroupSize = ttq_pkg::DefGroupSize,
+  parameter int unsigned GroupNnz  = ttq_pkg::DefGroupNnz,
+  parameter int unsigned Groups    = ttq_pkg::DefGroups,
   parameter int unsigned AccW      = 20,
   localparam int unsigned Slots    = Groups * GroupNnz,
   localparam int unsigned IdxW     = GroupSize > 1 ? $clog2(GroupSize) : 1,
@@ -41,9 +40,9 @@ module ttq_pe
       code = slots_i[j*SlotBits + IdxW +: 2];
       idx  = slots_i[j*SlotBits +: IdxW];
       act  = win_i[((j / GroupNnz) * GroupSize + 32'(idx)) * 8 +: 8];
-      if (code == SlotPos) psum = psum + SumW'(act);
-      if (code == SlotNeg) nsum = nsum + SumW'(act);
-      if (code == SlotPos || code == SlotNeg) nnz = nnz + 1'b1;
+      if (code == ttq_pkg::SlotPos) psum = psum + SumW'(act);
+      if (code == ttq_pkg::SlotNeg) nsum = nsum + SumW'(act);
+      if (code == ttq_pkg::SlotPos || code == ttq_pkg::SlotNeg) nnz = nnz + 1'b1;
     end
   end
 

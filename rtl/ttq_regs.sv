@@ -2,15 +2,14 @@
 // configuration latched at START, status, interrupt enable/status and the performance counters.
 // One outstanding read and one outstanding write; responses are always OKAY.
 module ttq_regs
-  import ttq_pkg::*;
 #(
-  parameter int unsigned NumPes    = DefNumPes,
-  parameter int unsigned GroupSize = DefGroupSize,
-  parameter int unsigned GroupNnz  = DefGroupNnz,
-  parameter int unsigned Groups    = DefGroups,
-  parameter int unsigned MaxFanIn  = DefMaxFanIn,
-  parameter int unsigned MaxOuts   = DefMaxOuts,
-  parameter int unsigned WDepth    = DefWDepth,
+  parameter int unsigned NumPes    = ttq_pkg::DefNumPes,
+  parameter int unsigned GroupSize = ttq_pkg::DefGroupSize,
+  parameter int unsigned GroupNnz  = ttq_pkg::DefGroupNnz,
+  parameter int unsigned Groups    = ttq_pkg::DefGroups,
+  parameter int unsigned MaxFanIn  = ttq_pkg::DefMaxFanIn,
+  parameter int unsigned MaxOuts   = ttq_pkg::DefMaxOuts,
+  parameter int unsigned WDepth    = ttq_pkg::DefWDepth,
   parameter int unsigned WinW      = 8,    // bits of a window index (vectors have <= 2^WinW)
   parameter int unsigned NnzW      = 8,
   localparam int unsigned MaxRounds = (MaxOuts + NumPes - 1) / NumPes,
@@ -98,16 +97,16 @@ module ttq_regs
 
   logic [15:0] fan_in;
   logic [7:0]  k, last_outs;
-  assign fan_in    = fan_in_q[FanInFanInLsb +: FanInFanInW];
-  assign k         = rounds_q[RoundsRoundsLsb +: RoundsRoundsW];
-  assign last_outs = rounds_q[RoundsLastOutsLsb +: RoundsLastOutsW];
+  assign fan_in    = fan_in_q[ttq_pkg::FanInFanInLsb +: ttq_pkg::FanInFanInW];
+  assign k         = rounds_q[ttq_pkg::RoundsRoundsLsb +: ttq_pkg::RoundsRoundsW];
+  assign last_outs = rounds_q[ttq_pkg::RoundsLastOutsLsb +: ttq_pkg::RoundsLastOutsW];
 
   logic start_req, clr_perf, start_ok;
-  assign start_req = wr_fire && waddr == RegCtrl && s_axil_wstrb_i[0] && wd[CtrlStartLsb];
-  assign clr_perf  = wr_fire && waddr == RegCtrl && s_axil_wstrb_i[0] && wd[CtrlClrPerfLsb];
+  assign start_req = wr_fire && waddr == ttq_pkg::RegCtrl && s_axil_wstrb_i[0] && wd[ttq_pkg::CtrlStartLsb];
+  assign clr_perf  = wr_fire && waddr == ttq_pkg::RegCtrl && s_axil_wstrb_i[0] && wd[ttq_pkg::CtrlClrPerfLsb];
   // Outputs of the pass: (K-1)*NumPes + LAST_OUTS; every one needs a parameter entry.
   logic [15:0] outs;
-  assign outs     = 16'(32'(k - 8'd1) * NumPes) + 16'(last_outs);
+  assign outs     = 16'((32'(k) - 32'd1) * NumPes) + 16'(last_outs);
   assign start_ok = !run_i && !start_q && fan_in != '0 && 32'(fan_in) <= MaxFanIn &&
                     k != '0 && 32'(k) <= MaxRounds && last_outs != '0 &&
                     32'(last_outs) <= NumPes && nsteps_i != '0 && outs <= nparams_i &&
@@ -120,10 +119,10 @@ module ttq_regs
     err_set_code = err_code_i;
     if (start_req && (run_i || start_q)) begin
       err_set      = 1'b1;
-      err_set_code = ErrBusy;
+      err_set_code = ttq_pkg::ErrBusy;
     end else if (start_req && !start_ok) begin
       err_set      = 1'b1;
-      err_set_code = ErrConfig;
+      err_set_code = ttq_pkg::ErrConfig;
     end
   end
 
@@ -155,11 +154,11 @@ module ttq_regs
       else if (s_axil_rready_i) rvalid_q <= 1'b0;
       if (wr_fire) begin
         unique case (waddr)
-          RegIrqEn:  irq_en_q <= (irq_en_q & ~wmask) | (wd & wmask);
-          RegFanIn:  fan_in_q <= (fan_in_q & ~wmask) | (wd & wmask);
-          RegRounds: rounds_q <= (rounds_q & ~wmask) | (wd & wmask);
-          RegNvec:   nvec_q   <= (nvec_q & ~wmask) | (wd & wmask);
-          RegLayer:  layer_q  <= (layer_q & ~wmask) | (wd & wmask);
+          ttq_pkg::RegIrqEn:  irq_en_q <= (irq_en_q & ~wmask) | (wd & wmask);
+          ttq_pkg::RegFanIn:  fan_in_q <= (fan_in_q & ~wmask) | (wd & wmask);
+          ttq_pkg::RegRounds: rounds_q <= (rounds_q & ~wmask) | (wd & wmask);
+          ttq_pkg::RegNvec:   nvec_q   <= (nvec_q & ~wmask) | (wd & wmask);
+          ttq_pkg::RegLayer:  layer_q  <= (layer_q & ~wmask) | (wd & wmask);
           default: ;
         endcase
       end
@@ -169,7 +168,7 @@ module ttq_regs
         cfg_rounds_q    <= k;
         cfg_last_outs_q <= last_outs;
         cfg_nvec_q      <= nvec_q;
-        cfg_relu_q      <= layer_q[LayerReluLsb];
+        cfg_relu_q      <= layer_q[ttq_pkg::LayerReluLsb];
         done_q          <= 1'b0;
         err_q           <= 1'b0;
         err_code_q      <= '0;
@@ -183,38 +182,38 @@ module ttq_regs
         err_q      <= 1'b1;
         err_code_q <= err_set_code;
       end
-      if (wr_fire && waddr == RegIrqStatus && s_axil_wstrb_i[0]) irq_st_q <= irq_st_q & ~wd[1:0];
-      if (done_i)  irq_st_q[IrqStatusDoneLsb] <= 1'b1;
-      if (err_set) irq_st_q[IrqStatusErrLsb] <= 1'b1;
+      if (wr_fire && waddr == ttq_pkg::RegIrqStatus && s_axil_wstrb_i[0]) irq_st_q <= irq_st_q & ~wd[1:0];
+      if (done_i)  irq_st_q[ttq_pkg::IrqStatusDoneLsb] <= 1'b1;
+      if (err_set) irq_st_q[ttq_pkg::IrqStatusErrLsb] <= 1'b1;
       irq_q <= |(irq_st_q & irq_en_q[1:0]);
       if (rd_fire) begin
         unique case (raddr)
-          RegId:              rdata_q <= TtqId;
-          RegHwcfg0:          rdata_q <= (32'(NumPes) << Hwcfg0NumPesLsb) |
-                                         (32'(GroupSize) << Hwcfg0GroupSizeLsb) |
-                                         (32'(GroupNnz) << Hwcfg0GroupNnzLsb) |
-                                         (32'(Groups) << Hwcfg0GroupsLsb);
-          RegHwcfg1:          rdata_q <= (32'(MaxFanIn) << Hwcfg1MaxFanInLsb) |
-                                         (32'(MaxOuts) << Hwcfg1MaxOutsLsb);
-          RegHwcfg2:          rdata_q <= 32'(WDepth) << Hwcfg2WdepthLsb;
-          RegStatus:          rdata_q <= (32'(run_i) << StatusBusyLsb) |
-                                         (32'(done_q) << StatusDoneLsb) |
-                                         (32'(err_q) << StatusErrLsb) |
-                                         (32'(wl_active_i) << StatusWloadLsb);
-          RegIrqEn:           rdata_q <= irq_en_q;
-          RegIrqStatus:       rdata_q <= 32'(irq_st_q);
-          RegFanIn:           rdata_q <= fan_in_q;
-          RegRounds:          rdata_q <= rounds_q;
-          RegNvec:            rdata_q <= nvec_q;
-          RegLayer:           rdata_q <= layer_q;
-          RegErrCode:         rdata_q <= 32'(err_code_q);
-          RegPerfTotal:       rdata_q <= perf_total_q;
-          RegPerfBusy:        rdata_q <= perf_busy_q;
-          RegPerfStall:       rdata_q <= perf_stall_q;
-          RegPerfNnz:         rdata_q <= perf_nnz_q;
-          RegPerfWloadCyc:    rdata_q <= perf_wl_cyc_q;
-          RegPerfWloadWords:  rdata_q <= perf_wl_words_q;
-          RegPerfResults:     rdata_q <= perf_results_q;
+          ttq_pkg::RegId:              rdata_q <= ttq_pkg::TtqId;
+          ttq_pkg::RegHwcfg0:          rdata_q <= (32'(NumPes) << ttq_pkg::Hwcfg0NumPesLsb) |
+                                         (32'(GroupSize) << ttq_pkg::Hwcfg0GroupSizeLsb) |
+                                         (32'(GroupNnz) << ttq_pkg::Hwcfg0GroupNnzLsb) |
+                                         (32'(Groups) << ttq_pkg::Hwcfg0GroupsLsb);
+          ttq_pkg::RegHwcfg1:          rdata_q <= (32'(MaxFanIn) << ttq_pkg::Hwcfg1MaxFanInLsb) |
+                                         (32'(MaxOuts) << ttq_pkg::Hwcfg1MaxOutsLsb);
+          ttq_pkg::RegHwcfg2:          rdata_q <= 32'(WDepth) << ttq_pkg::Hwcfg2WdepthLsb;
+          ttq_pkg::RegStatus:          rdata_q <= (32'(run_i) << ttq_pkg::StatusBusyLsb) |
+                                         (32'(done_q) << ttq_pkg::StatusDoneLsb) |
+                                         (32'(err_q) << ttq_pkg::StatusErrLsb) |
+                                         (32'(wl_active_i) << ttq_pkg::StatusWloadLsb);
+          ttq_pkg::RegIrqEn:           rdata_q <= irq_en_q;
+          ttq_pkg::RegIrqStatus:       rdata_q <= 32'(irq_st_q);
+          ttq_pkg::RegFanIn:           rdata_q <= fan_in_q;
+          ttq_pkg::RegRounds:          rdata_q <= rounds_q;
+          ttq_pkg::RegNvec:            rdata_q <= nvec_q;
+          ttq_pkg::RegLayer:           rdata_q <= layer_q;
+          ttq_pkg::RegErrCode:         rdata_q <= 32'(err_code_q);
+          ttq_pkg::RegPerfTotal:       rdata_q <= perf_total_q;
+          ttq_pkg::RegPerfBusy:        rdata_q <= perf_busy_q;
+          ttq_pkg::RegPerfStall:       rdata_q <= perf_stall_q;
+          ttq_pkg::RegPerfNnz:         rdata_q <= perf_nnz_q;
+          ttq_pkg::RegPerfWloadCyc:    rdata_q <= perf_wl_cyc_q;
+          ttq_pkg::RegPerfWloadWords:  rdata_q <= perf_wl_words_q;
+          ttq_pkg::RegPerfResults:     rdata_q <= perf_results_q;
           default:            rdata_q <= '0;
         endcase
       end

@@ -9,12 +9,11 @@
 // and, for the last step of a round, the record chain is empty and no other last step is in
 // flight (the records it writes must not overwrite unread ones).
 module ttq_seq
-  import ttq_pkg::*;
 #(
   parameter int unsigned WDepth = 512,
   parameter int unsigned WinW   = 8,
   localparam int unsigned WAddrW = $clog2(WDepth),
-  localparam int unsigned AdvW   = DescAdvW
+  localparam int unsigned AdvW   = ttq_pkg::DescAdvW
 ) (
   input  logic              clk_i,
   input  logic              rst_ni,
@@ -52,8 +51,8 @@ module ttq_seq
 
   logic [AdvW-1:0] head_adv;
   logic            head_last;
-  assign head_adv  = q_q[q_head_q][DescAdvLsb +: AdvW];
-  assign head_last = q_q[q_head_q][DescLastLsb];
+  assign head_adv  = q_q[q_head_q][ttq_pkg::DescAdvLsb +: AdvW];
+  assign head_last = q_q[q_head_q][ttq_pkg::DescLastLsb];
 
   // ---------------- issue ----------------
   logic [WAddrW-1:0] s_q;

@@ -4,7 +4,6 @@
 // array is not running; a malformed section raises an error and is skipped up to tlast. A section
 // counts as loaded (nsteps_o / nparams_o) only once its last word has arrived without error.
 module ttq_wload
-  import ttq_pkg::*;
 #(
   parameter int unsigned SlotW   = 256,   // slot bits of one step (all PEs)
   parameter int unsigned WDepth  = 512,
@@ -81,28 +80,28 @@ module ttq_wload
   logic [3:0] code_d;
   always_comb begin
     err_d  = 1'b0;
-    code_d = ErrNone;
+    code_d = ttq_pkg::ErrNone;
     if (beat) begin
       unique case (state_q)
         StHdr: begin
-          if (hdr_type != SecSteps && hdr_type != SecParams) begin
+          if (hdr_type != ttq_pkg::SecSteps && hdr_type != ttq_pkg::SecParams) begin
             err_d  = 1'b1;
-            code_d = ErrSection;
-          end else if (hdr_type == SecSteps && (hdr_cnt == '0 || 32'(hdr_cnt) > WDepth)) begin
+            code_d = ttq_pkg::ErrSection;
+          end else if (hdr_type == ttq_pkg::SecSteps && (hdr_cnt == '0 || 32'(hdr_cnt) > WDepth)) begin
             err_d  = 1'b1;
-            code_d = ErrStepCount;
-          end else if (hdr_type == SecParams && (hdr_cnt == '0 || 32'(hdr_cnt) > MaxOuts)) begin
+            code_d = ttq_pkg::ErrStepCount;
+          end else if (hdr_type == ttq_pkg::SecParams && (hdr_cnt == '0 || 32'(hdr_cnt) > MaxOuts)) begin
             err_d  = 1'b1;
-            code_d = ErrParamCount;
+            code_d = ttq_pkg::ErrParamCount;
           end else if (s_axis_w_tlast_i) begin
             err_d  = 1'b1;
-            code_d = ErrWTlast;
+            code_d = ttq_pkg::ErrWTlast;
           end
         end
         StSteps, StPars: begin
           if (s_axis_w_tlast_i && !sect_end) begin
             err_d  = 1'b1;
-            code_d = ErrWTlast;
+            code_d = ttq_pkg::ErrWTlast;
           end
         end
         default: ;
@@ -133,7 +132,7 @@ module ttq_wload
             cnt_q <= hdr_cnt;
             if (err_d) begin
               if (!s_axis_w_tlast_i) state_q <= StSkip;
-            end else if (hdr_type == SecSteps) begin
+            end else if (hdr_type == ttq_pkg::SecSteps) begin
               state_q  <= StSteps;
               nsteps_q <= '0;
             end else begin
