@@ -160,56 +160,86 @@ bool check_layer(ttq::AccelSim& sim, const Layer& l, Summary& sum, bool verbose)
     return false;
   };
   try {
-    const ttq::Program prog = ttq::compile_layer(l.codes, l.out_ch, l.fan_in, l.out, cfg, l.dense);
-    sim.set_stall(l.stall);
-    if (l.reset_after >= 0) sim.run_and_reset(prog, l.relu, l.x, l.nvec, l.reset_after);
-    const ttq::LayerRun run = sim.run_program(prog, l.relu, l.x, l.nvec);
-    sum.sim_cycles += run.sim_cycles;
-    sum.rtl_cycles += run.cycles;
-    // outputs, bit for bit
-    std::vector<int32_t> y(size_t(l.out_ch));
-    for (int v = 0; v < l.nvec; ++v) {
+    // A layer too large for one pass runs as the host runs it: passes over output slices.
+    const std::vector<ttq::Program> passes = ttq::compile_passes(l.codes, l.out_ch, l.fan_in, l.out, cfg, l.dense);
+    std::vector<int32_t> want(size_t(l.nvec) * l.out_ch);
+    for (int v = 0; v < l.nvec; ++v)
       ttq::ternary_matvec(l.codes, l.out_ch, l.fan_in,
                           std::span<const uint8_t>(l.x).subspan(size_t(v) * l.fan_in, size_t(l.fan_in)),
-                          l.out, l.relu, y);
-      for (int o = 0; o < l.out_ch; ++o) {
-        const int32_t got = run.y[size_t(v) * l.out_ch + o];
-        if (got != y[size_t(o)])
-          return fail("vector " + std::to_string(v) + ", output " + std::to_string(o) + ": expected " +
-                      std::to_string(y[size_t(o)]) + ", got " + std::to_string(got));
+                          l.out, l.relu, std::span<int32_t>(want).subspan(size_t(v) * l.out_ch, size_t(l.out_ch)));
+    sim.set_stall(l.stall);
+    int64_t layer_cycles = 0;
+    int o0 = 0;
+    for (const ttq::Program& prog : passes) {
+      if (l.reset_after >= 0 && o0 == 0) sim.run_and_reset(prog, l.relu, l.x, l.nvec, l.reset_after);
+      const ttq::LayerRun run = sim.run_program(prog, l.relu, l.x, l.nvec);
+      sum.sim_cycles += run.sim_cycles;
+      sum.rtl_cycles += run.cycles;
+      layer_cycles += run.cycles;
+      const std::string where = passes.size() > 1 ? " (pass of outputs " + std::to_string(o0) + "..)" : "";
+      for (int v = 0; v < l.nvec; ++v)
+        for (int o = 0; o < prog.out_ch; ++o) {
+          const int32_t got = run.y[size_t(v) * prog.out_ch + o], exp = want[size_t(v) * l.out_ch + o0 + o];
+          if (got != exp)
+            return fail("vector " + std::to_string(v) + ", output " + std::to_string(o0 + o) + ": expected " +
+                        std::to_string(exp) + ", got " + std::to_string(got));
+        }
+      // counters that hold under any back-pressure
+      const ttq::CycleStats m = ttq::cycle_model(prog, l.nvec);
+      if (int64_t(run.perf.nnz) != m.nonzeros)
+        return fail("PERF_NNZ " + std::to_string(run.perf.nnz) + " != model " + std::to_string(m.nonzeros) + where);
+      if (int64_t(run.perf.results) != int64_t(l.nvec) * prog.out_ch)
+        return fail("PERF_RESULTS " + std::to_string(run.perf.results) + where);
+      if (run.wload_cycles < m.wload_cycles || run.wload_bytes != m.wload_bytes)
+        return fail("weight load " + std::to_string(run.wload_cycles) + " cycles / " +
+                    std::to_string(run.wload_bytes) + " bytes vs model " + std::to_string(m.wload_cycles) +
+                    " / " + std::to_string(m.wload_bytes) + where);
+      if (l.stall == 0.0) {  // exact cycle model
+        ++sum.cycle_checks;
+        auto eq = [&](const char* name, int64_t got, int64_t exp) {
+          if (got != exp)
+            throw std::runtime_error(std::string(name) + " " + std::to_string(got) + " != cycle model " +
+                                     std::to_string(exp) + where);
+        };
+        eq("PERF_TOTAL", run.perf.total, m.cycles);
+        eq("PERF_BUSY", run.perf.busy, m.busy);
+        eq("PERF_STALL", run.perf.stall, m.stall);
+        eq("PERF_WLOAD_CYC", run.wload_cycles, m.wload_cycles);
+        if (!l.dense && l.fan_in >= 200 && prog.out_ch >= cfg.num_pes && l.nvec > 0 &&
+            l.name.find(" nm") != std::string::npos)
+          sum.worst_util = sum.worst_util < 0 ? m.utilization() : std::min(sum.worst_util, m.utilization());
       }
+      o0 += prog.out_ch;
     }
     sum.outputs += int64_t(l.nvec) * l.out_ch;
-    // counters that hold under any back-pressure
-    const ttq::CycleStats m = ttq::cycle_model(prog, l.nvec);
-    if (int64_t(run.perf.nnz) != m.nonzeros)
-      return fail("PERF_NNZ " + std::to_string(run.perf.nnz) + " != model " + std::to_string(m.nonzeros));
-    if (int64_t(run.perf.results) != int64_t(l.nvec) * l.out_ch)
-      return fail("PERF_RESULTS " + std::to_string(run.perf.results));
-    if (run.wload_cycles < m.wload_cycles || run.wload_bytes != m.wload_bytes)
-      return fail("weight load " + std::to_string(run.wload_cycles) + " cycles / " +
-                  std::to_string(run.wload_bytes) + " bytes vs model " + std::to_string(m.wload_cycles) +
-                  " / " + std::to_string(m.wload_bytes));
-    if (l.stall == 0.0) {  // exact cycle model
-      ++sum.cycle_checks;
-      auto eq = [&](const char* name, int64_t got, int64_t want) {
-        if (got != want) throw std::runtime_error(std::string(name) + " " + std::to_string(got) + " != cycle model " + std::to_string(want));
-      };
-      eq("PERF_TOTAL", run.perf.total, m.cycles);
-      eq("PERF_BUSY", run.perf.busy, m.busy);
-      eq("PERF_STALL", run.perf.stall, m.stall);
-      eq("PERF_WLOAD_CYC", run.wload_cycles, m.wload_cycles);
-      if (!l.dense && l.fan_in >= 200 && l.out_ch >= cfg.num_pes && l.nvec > 0 &&
-          l.name.find(" nm") != std::string::npos)
-        sum.worst_util = sum.worst_util < 0 ? m.utilization() : std::min(sum.worst_util, m.utilization());
-    }
     if (verbose)
       std::printf("  ok  %-14s out %3d fan_in %4d nvec %d stall %.2f%s  cycles %lld\n", l.name.c_str(),
-                  l.out_ch, l.fan_in, l.nvec, l.stall, l.dense ? " dense" : "", (long long)run.cycles);
+                  l.out_ch, l.fan_in, l.nvec, l.stall, l.dense ? " dense" : "", (long long)layer_cycles);
     ++sum.passed;
     return true;
   } catch (const std::exception& e) {
     return fail(e.what());
+  }
+}
+
+// Halves a layer's fan-in (keeping the first inputs of every output and vector) until even one
+// output fits the weight memory: the host splits outputs into passes, not fan-ins.
+void fit_fan_in(Layer& l, const ttq::ArrayConfig& cfg) {
+  for (;;) {
+    try {
+      (void)ttq::compile_passes(l.codes, l.out_ch, l.fan_in, l.out, cfg, l.dense);
+      return;
+    } catch (const std::invalid_argument&) {
+      if (l.fan_in == 1) throw;
+    }
+    const int f = l.fan_in / 2;
+    std::vector<int8_t> c(size_t(l.out_ch) * f);
+    std::vector<uint8_t> x(size_t(l.nvec) * f);
+    for (int o = 0; o < l.out_ch; ++o)
+      std::copy_n(l.codes.begin() + ptrdiff_t(size_t(o) * l.fan_in), f, c.begin() + ptrdiff_t(size_t(o) * f));
+    for (int v = 0; v < l.nvec; ++v)
+      std::copy_n(l.x.begin() + ptrdiff_t(size_t(v) * l.fan_in), f, x.begin() + ptrdiff_t(size_t(v) * f));
+    l.codes = std::move(c), l.x = std::move(x), l.fan_in = f;
   }
 }
 
@@ -291,6 +321,7 @@ std::vector<Layer> directed_layers(const ttq::ArrayConfig& cfg, std::mt19937_64&
         if (k % 700 > 3) l.codes[size_t(o) * l.fan_in + k] = 0;
     v.push_back(l);
   }
+  for (Layer& l : v) fit_fan_in(l, cfg);
   return v;
 }
 
