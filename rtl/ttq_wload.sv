@@ -1,8 +1,9 @@
 // Weight (program) stream parser (format: docs/REGISTERS.md). A STEPS section writes each step's
 // slot words, one 32-bit column of the weight memory per word, then its descriptor; a PARAMS
 // section writes the three words of each output's parameter entry. Accepts words only while the
-// array is not running; a malformed section raises an error and is skipped up to tlast. A section
-// counts as loaded (nsteps_o / nparams_o) only once its last word has arrived without error.
+// array is not running; a malformed section raises an error and is skipped up to tlast. Every
+// load replaces the whole program: a section counts as loaded (nsteps_o / nparams_o) once its
+// last word has arrived, and a load that raised an error leaves no runnable program.
 module ttq_wload
 #(
   parameter int unsigned SlotW   = 256,   // slot bits of one step (all PEs)
@@ -49,6 +50,7 @@ module ttq_wload
   logic [ColW-1:0] col_q;
   logic            active_q;
   logic [15:0]     nsteps_q, nparams_q;
+  logic            err_seen_q;  // this load raised an error
   logic            beat;
 
   assign s_axis_w_tready_o = !run_i;
@@ -118,12 +120,20 @@ module ttq_wload
       active_q   <= 1'b0;
       nsteps_q   <= '0;
       nparams_q  <= '0;
+      err_seen_q <= 1'b0;
       err_o      <= 1'b0;
       err_code_o <= '0;
     end else begin
       err_o <= err_d;
       if (err_d) err_code_o <= code_d;
       if (beat) active_q <= !s_axis_w_tlast_i;
+      // Every load replaces the whole program; one that raises an error leaves none.
+      if (beat && !active_q) err_seen_q <= err_d;
+      else if (err_d) err_seen_q <= 1'b1;
+      if ((beat && !active_q) || err_d) begin
+        nsteps_q  <= '0;
+        nparams_q <= '0;
+      end
       if (beat) begin
         unique case (state_q)
           StHdr: begin
@@ -147,7 +157,7 @@ module ttq_wload
             end else begin
               col_q <= col_q + 1'b1;
             end
-            if (sect_end && !err_d) begin
+            if (sect_end && !err_d && !err_seen_q) begin
               if (state_q == StSteps) nsteps_q <= cnt_q[15:0];
               else nparams_q <= cnt_q[15:0];
             end
