@@ -324,7 +324,7 @@ void TtqAccelTlm::on_edge() {
   arvalid_q_ = addr_phase && !axil_write_;
   p.awvalid.write(awvalid_q_), p.wvalid.write(awvalid_q_);
   p.arvalid.write(arvalid_q_);
-  p.awaddr.write(axil_addr_ & 0xfff), p.araddr.write(axil_addr_ & 0xfff);
+  p.awaddr.write(axil_addr_), p.araddr.write(axil_addr_);  // < dma_reg::kBase
   p.wdata.write(axil_data_), p.wstrb.write(axil_strb_);
   p.bready.write(true), p.rready.write(true);
 

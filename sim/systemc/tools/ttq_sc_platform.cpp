@@ -203,7 +203,7 @@ int run(int argc, char** argv) {
   opt.period = sc_time(period_ns, SC_NS);
   opt.burst_bytes = uint32_t(burst);
   opt.w_fifo_words = std::max<size_t>(opt.w_fifo_words, 2 * size_t(burst) / 4);
-  opt.a_fifo_beats = std::max<size_t>(opt.a_fifo_beats, 2 * size_t(burst) / 16);
+  opt.a_fifo_beats = std::max<size_t>(opt.a_fifo_beats, 2 * size_t(burst) / ttq::sc::kBeatBytes);
   const uint64_t mem_size = 64ull << 20;
   const ttq::sc::BusMap map{kMemBase, mem_size, kAccelBase};
   // The budget of a pass grows with the memory's latency per burst (in clock periods).

@@ -46,7 +46,6 @@ inline constexpr uint32_t kRCount = 0x824;       // RO: result records written s
 inline constexpr uint32_t kErrCode = 0x828;      // RO: see kErr*
 inline constexpr uint32_t kErrAddr = 0x82C;      // RO: address of the failed memory transaction
 inline constexpr uint32_t kLayerCycles = 0x830;  // RO: clock edges START -> last result beat
-inline constexpr uint32_t kEnd = 0x834;
 
 inline constexpr uint32_t kCtrlWGo = 1u, kCtrlAGo = 2u;
 // A_READY: the activation FIFO holds the first vector (or is full); START after it and no
