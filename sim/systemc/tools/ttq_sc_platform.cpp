@@ -131,6 +131,7 @@ int bus_error_exit(const ttq::sc::BusErrorReport& be, const std::string& injecte
                                       {"descriptor_addr", bad_addr},
                                       {"code", be.code},
                                       {"code_name", ttq::sc::dma_reg::err_name(be.code)},
+                                      {"memory_error", be.code == ttq::sc::dma_reg::kErrMemory},
                                       {"addr", be.addr},
                                       {"irq", be.irq},
                                       {"seen_at_s", be.at.to_seconds()},
