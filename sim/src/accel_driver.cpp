@@ -102,6 +102,7 @@ PerfCounters AccelDriver::read_perf() {
 std::vector<int32_t> AccelDriver::run(const Program& prog, bool relu, std::span<const uint8_t> vectors,
                                       int nvec, PerfCounters* perf, double slowdown) {
   const ActBeats a = pack_activations(prog, vectors, nvec);
+  bus_.stage_activations(a.bytes, prog.cfg.win_bytes(), a.tlast);
   start(prog, relu, nvec);
   // A correct run takes about nvec * max(steps, wins) cycles plus the output tail.
   const double budget = 20000.0 + 8.0 * slowdown * double(nvec) *

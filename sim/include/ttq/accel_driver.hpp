@@ -30,6 +30,11 @@ class AccelBus {
   virtual uint32_t read_reg(uint32_t addr) = 0;
   // Sends words on the weight stream (tlast on the last); returns when all are accepted.
   virtual void send_weights(std::span<const uint32_t> words) = 0;
+  // Called before START with the beats stream_layer will send: a platform that fetches them by
+  // DMA puts them in memory and starts its prefetch here, so that no memory latency counts in the
+  // layer's cycles (the SystemC platform). A pin-level bus has nothing to do.
+  virtual void stage_activations(std::span<const uint8_t> /*beats*/, int /*beat_bytes*/,
+                                 std::span<const uint8_t> /*tlast*/) {}
   // Streams `beats` activation beats of beat_bytes each (tlast per the flags) and collects the
   // result beats until the accelerator signals done or error (interrupt). Called after START.
   // `budget` bounds the cycles (or bus time) a correct run needs; over it the bus throws.
@@ -67,7 +72,8 @@ class AccelDriver {
   uint32_t load_words(std::span<const uint32_t> words);
   // Writes FAN_IN, ROUNDS, NVEC, LAYER, IRQ_EN and CTRL.START.
   void start(const Program& prog, bool relu, int nvec);
-  // start(), stream the vectors, wait for done, check ERR, clear the interrupt, read the counters.
+  // stage_activations(), start(), stream the vectors, wait for done, check ERR, clear the
+  // interrupt, read the counters.
   std::vector<int32_t> run(const Program& prog, bool relu, std::span<const uint8_t> vectors,
                            int nvec, PerfCounters* perf, double slowdown = 1.0);
   PerfCounters read_perf();
