@@ -43,7 +43,7 @@ help:
 	@echo "  make bench        benchmarks: RTL utilization and sim speed, trainer images/s"
 	@echo "  make regress      SEEDS=N seeds x REGRESS_LAYERS random RTL layers vs the golden model,"
 	@echo "                    all cores; summary table + $(REPORTS)/regress.json"
-	@echo "  make lint         verilator --lint-only -Wall (rtl/lint.vlt) and a Yosys read of rtl/"
+	@echo "  make lint         verilator -Wall + a Yosys read of ttq_accel and rtl/dense (waivers in .vlt files)"
 	@echo "  make deps         install missing Debian 12 packages (apt-get, as root)"
 	@echo "  make build        configure and build all C++ and Verilated targets"
 	@echo "  make data         fetch datasets into ./data if no lookup path has them"
@@ -75,7 +75,7 @@ format:
 	@find common golden trainer sim tests -name '*.[ch]pp' | xargs clang-format -i
 
 # ---- RTL array (issue 3): docs/ARCHITECTURE.md, docs/REGISTERS.md --------------------------
-# lint: verilator --lint-only -Wall (waivers in rtl/lint.vlt) + Yosys read/hierarchy of rtl/ttq_*.sv
+# lint: verilator --lint-only -Wall + Yosys read/hierarchy of ttq_accel and dense_accel (scripts/lint)
 # regress: SEEDS runs of ttq-rtl-test (REGRESS_LAYERS random layers each) on JOBS cores;
 #          summary table + $(REPORTS)/regress.json
 REGRESS_LAYERS ?= 10
