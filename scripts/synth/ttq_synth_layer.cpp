@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "dense_cycles.hpp"
 #include "ttq/cycle_model.hpp"
 #include "ttq/fileio.hpp"
 #include "ttq/model.hpp"
@@ -158,6 +159,13 @@ int main(int argc, char** argv) {
   app.add_option("--max-fan-in", cfg.max_fan_in, "RTL MaxFanIn")->capture_default_str();
   app.add_option("--max-outs", cfg.max_outs, "RTL MaxOuts")->capture_default_str();
   app.add_option("--op-depth", cfg.op_depth, "RTL OpDepth")->capture_default_str();
+  dense::Config dense_cfg;
+  app.add_option("--dense-max-fan-in", dense_cfg.max_fan_in, "dense_accel MaxFanIn")
+      ->capture_default_str();
+  app.add_option("--dense-max-out-ch", dense_cfg.max_out_ch, "dense_accel MaxOutCh")
+      ->capture_default_str();
+  app.add_option("--dense-wgt-depth", dense_cfg.wgt_depth, "dense_accel WgtDepth")
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
     std::optional<LayerChoice> layer;
@@ -181,9 +189,11 @@ int main(int argc, char** argv) {
     for (int8_t c : L.codes) nnz += c != 0;
     cfg.num_pes = pes;
     cfg.lanes = lanes;
-    // Dense array: every weight, zero or not, at every lane every cycle; activation loading and
-    // pipeline fill are not counted (in the dense baseline's favour).
-    const int64_t dense = int64_t(L.vectors) * ceil_div(L.out_ch, pes) * ceil_div(L.fan_in, lanes);
+    // Dense array: the RTL's exact cycles (scripts/synth/dense_cycles.hpp), the layer as passes
+    // over output chunks, each with its weights on chip; the weight loads are reported apart.
+    dense_cfg.pes = pes;
+    dense_cfg.lanes = lanes;
+    const dense::LayerCycles dense = dense::layer_cycles(dense_cfg, L.fan_in, L.out_ch, L.vectors);
     nlohmann::json j = {
         {"layer",
          {{"name", L.name},
@@ -198,9 +208,17 @@ int main(int argc, char** argv) {
         {"dense_macs", int64_t(L.vectors) * L.out_ch * L.fan_in},
         {"ttq", ternary_cycles(L, cfg)},
         {"dense",
-         {{"cycles", dense},
-          {"source", "vectors x ceil(out_ch / PEs) x ceil(fan_in / lanes): every lane busy "
-                     "every cycle, activation loading not counted (favours the dense array)"}}},
+         {{"cycles", dense.cycles},
+          {"ideal_cycles", int64_t(L.vectors) * ceil_div(L.out_ch, pes) * ceil_div(L.fan_in, lanes)},
+          {"passes", dense.passes},
+          {"outputs_per_pass", dense.outputs_per_pass},
+          {"weight_load_cycles", dense.load_cycles},
+          {"weight_load_bytes", dense.weight_bytes},
+          {"source", "exact RTL cycles (scripts/synth/dense_cycles.hpp, checked by "
+                     "test_dense_accel), weights on chip per pass (" +
+                         std::to_string(dense.passes) + " passes of " +
+                         std::to_string(dense.outputs_per_pass) +
+                         " outputs), weight loads apart, no back-pressure"}}},
     };
     ttq::write_json_atomic(out, j);
     return 0;
