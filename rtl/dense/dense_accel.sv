@@ -48,7 +48,9 @@ module dense_accel #(
   localparam int WgtAw = $clog2(WgtDepth),
   localparam int Words = (WgtW + 31) / 32,                    // 32-bit stream words per beat
   localparam int WordW = Words > 1 ? $clog2(Words) : 1,
-  localparam int CountW = NumPes > 1 ? $clog2(NumPes) + 1 : 2
+  localparam int CountW = NumPes > 1 ? $clog2(NumPes) + 1 : 2,
+  localparam int PeLatency = Lanes > 4 ? 3 : 2,                 // dense_pe's sum latency
+  localparam int Stages = 2 + PeLatency                         // beat issue -> accumulators
 ) (
   input  logic                         clk_i,
   input  logic                         rst_ni,
@@ -201,13 +203,11 @@ module dense_accel #(
   assign par_fire       = s_par_tvalid_i && s_par_tready_o;
 
   // Compute beats. The last beat of a group may issue only when the hold bank is empty and no
-  // other last beat is in flight, so finished sums are never overwritten.
-  logic r_valid_q, r_first_q, r_last_q, s1_valid_q, s1_first_q, s1_last_q;
-  logic s2_valid_q, s2_first_q, s2_last_q, s3_valid_q, s3_first_q, s3_last_q;
-  logic [CountW-1:0] r_count_q, s1_count_q, s2_count_q, s3_count_q;
-  assign last_blocked = beat_last && (hold_full || (r_valid_q && r_last_q) ||
-                                      (s1_valid_q && s1_last_q) || (s2_valid_q && s2_last_q) ||
-                                      (s3_valid_q && s3_last_q));
+  // other last beat is in flight, so finished sums are never overwritten. A beat's flags travel
+  // beside it (stage 0: the SRAMs answer, 1: their words registered, Stages-1: the PEs' sums).
+  logic [Stages-1:0]        p_valid_q, p_first_q, p_last_q;
+  logic [Stages*CountW-1:0] p_count_q;             // stage s at [s*CountW +: CountW]
+  assign last_blocked = beat_last && (hold_full || |(p_valid_q & p_last_q));
   assign issue        = state_q == StRun && act_full_q[rbank_q] && !last_blocked;
 
   always_comb begin
@@ -411,9 +411,9 @@ module dense_accel #(
   );
 
   // ---------------------------------------------------------------------------------------------
-  // MAC pipeline: r = the SRAMs answer, s1 = their words registered (the macros' outputs come from
-  // the falling clock edge, half a cycle for any logic), s2 = the PEs' product halves, s3 = the
-  // PEs' lane sums; the accumulators add s3.
+  // MAC pipeline: stage 0 = the SRAMs answer, 1 = their words registered (the macros' outputs
+  // come from the falling clock edge, half a cycle for any logic), then the PEs (product halves,
+  // [group sums,] lane sum); the accumulators add the last stage.
   logic [WgtW-1:0]    wgt_q;
   logic [Lanes*8-1:0] act_q;
   always_ff @(posedge clk_i) begin
@@ -423,18 +423,12 @@ module dense_accel #(
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
-      {r_valid_q, r_first_q, r_last_q, r_count_q}     <= '0;
-      {s1_valid_q, s1_first_q, s1_last_q, s1_count_q} <= '0;
-      {s2_valid_q, s2_first_q, s2_last_q, s2_count_q} <= '0;
-      {s3_valid_q, s3_first_q, s3_last_q, s3_count_q} <= '0;
+      {p_valid_q, p_first_q, p_last_q, p_count_q} <= '0;
     end else begin
-      {r_valid_q, r_first_q, r_last_q, r_count_q} <= {issue, k_q == '0, beat_last, group_count};
-      {s1_valid_q, s1_first_q, s1_last_q, s1_count_q} <= {r_valid_q, r_first_q, r_last_q,
-                                                          r_count_q};
-      {s2_valid_q, s2_first_q, s2_last_q, s2_count_q} <= {s1_valid_q, s1_first_q, s1_last_q,
-                                                          s1_count_q};
-      {s3_valid_q, s3_first_q, s3_last_q, s3_count_q} <= {s2_valid_q, s2_first_q, s2_last_q,
-                                                          s2_count_q};
+      p_valid_q <= {p_valid_q[Stages-2:0], issue};
+      p_first_q <= {p_first_q[Stages-2:0], k_q == '0};
+      p_last_q  <= {p_last_q[Stages-2:0], beat_last};
+      p_count_q <= {p_count_q[(Stages-1)*CountW-1:0], group_count};
     end
   end
 
@@ -447,7 +441,7 @@ module dense_accel #(
     ) u_pe (
       .clk_i,
       .rst_ni,
-      .valid_i    (s1_valid_q),
+      .valid_i    (p_valid_q[1]),
       .weight_i   (wgt_q[p*Lanes*8 +: Lanes*8]),
       .act_i      (act_q),
       .sum_valid_o(pe_sum_valid[p]),
@@ -467,10 +461,10 @@ module dense_accel #(
   ) u_acc_bank (
     .clk_i,
     .rst_ni,
-    .sum_valid_i(pe_sum_valid[0] && s3_valid_q),
-    .first_i    (s3_first_q),
-    .last_i     (s3_last_q),
-    .count_i    (s3_count_q),
+    .sum_valid_i(pe_sum_valid[0] && p_valid_q[Stages-1]),
+    .first_i    (p_first_q[Stages-1]),
+    .last_i     (p_last_q[Stages-1]),
+    .count_i    (p_count_q[(Stages-1)*CountW +: CountW]),
     .sum_i      (pe_sum),
     .hold_full_o(hold_full),
     .out_valid_o(hold_valid),

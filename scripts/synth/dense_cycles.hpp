@@ -17,21 +17,31 @@ struct Config {
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// dense_pe's pipeline: product halves and lane sum; above 4 lanes the 4-lane group sums are
+// registered in between (rtl/dense/dense_pe.sv Latency, dense_accel.sv PeLatency).
+inline int pe_latency(int lanes) { return lanes > 4 ? 3 : 2; }
+
 // 32-bit stream words per weight beat (NumPes x Lanes bytes).
 inline int64_t words_per_beat(const Config& c) { return ceil_div(int64_t(c.pes) * c.lanes, 4); }
 
 // One run of `vectors` vectors over out_ch outputs (one pass). Phases: 1 check cycle; unless keep,
 // the weight load (one 32-bit word per cycle) and the parameter load (one per channel), during
 // which the first vector's activations load; the compute, one beat per cycle; then the pipeline
-// (issue, SRAM, register, products, lane sum: the hold bank is full 5 cycles after the last beat)
-// and the drain of the last group (one per cycle, then 6 cycles to m_res). With keep the first
-// vector's activations load first (kw cycles). Exact when kw >= pes + 5 (a group is never shorter
-// than the drain of the one before it); the test checks it on the RTL.
+// (issue, SRAM, register, the PE's pe_latency stages: the hold bank is full 3 + pe_latency cycles
+// after the last beat) and the drain of the last group (one per cycle, then 6 cycles to m_res).
+// With keep the first vector's activations load first (kw cycles). Exact when
+// kw >= pes + 3 + pe_latency (a group is never shorter than the drain of the one before it,
+// no_stall_fan_in); the test checks it on the RTL.
 inline int64_t run_cycles(const Config& c, int fan_in, int out_ch, int vectors, bool keep) {
   const int64_t kw = ceil_div(fan_in, c.lanes), groups = ceil_div(out_ch, c.pes);
   const int64_t last_group = out_ch - (groups - 1) * c.pes;
   const int64_t load = keep ? kw : words_per_beat(c) * groups * kw + out_ch;
-  return 1 + load + int64_t(vectors) * groups * kw + 10 + last_group;
+  return 1 + load + int64_t(vectors) * groups * kw + 8 + pe_latency(c.lanes) + last_group;
+}
+
+// Whether run_cycles is exact for this fan-in (no group waits for the hold bank).
+inline bool no_stall(const Config& c, int fan_in) {
+  return ceil_div(fan_in, c.lanes) >= c.pes + 3 + pe_latency(c.lanes);
 }
 
 // Cycles of the weight and parameter load of a run (part of run_cycles when not keep).
