@@ -11,13 +11,13 @@
 // undefined. Writing and reading one address in the same cycle is undefined (flagged under
 // TTQ_ASSERT). Addresses must be < Depth.
 module sram_array #(
-  parameter int unsigned Width = 32,
-  parameter int unsigned Depth = 512,
-  localparam int unsigned MacroW = (Width <= 8) ? 8 : 32,
-  localparam int unsigned MacroD = (Width <= 8) ? 1024 : ((Depth <= 256) ? 256 : 512),
-  localparam int unsigned Cols = (Width + MacroW - 1) / MacroW,
-  localparam int unsigned Rows = (Depth + MacroD - 1) / MacroD,
-  localparam int unsigned AddrW = (Depth > 1) ? $clog2(Depth) : 1
+  parameter int Width = 32,
+  parameter int Depth = 512,
+  localparam int MacroW = (Width <= 8) ? 8 : 32,
+  localparam int MacroD = (Width <= 8) ? 1024 : ((Depth <= 256) ? 256 : 512),
+  localparam int Cols = (Width + MacroW - 1) / MacroW,
+  localparam int Rows = (Depth + MacroD - 1) / MacroD,
+  localparam int AddrW = (Depth > 1) ? $clog2(Depth) : 1
 ) (
   input  logic             clk_i,
   input  logic             we_i,
@@ -28,16 +28,18 @@ module sram_array #(
   input  logic [AddrW-1:0] raddr_i,
   output logic [Width-1:0] rdata_o
 );
-  localparam int unsigned MacroAw = $clog2(MacroD);
-  localparam int unsigned MaskW = MacroW / 8;
-  localparam int unsigned RowW = (Rows > 1) ? $clog2(Rows) : 1;
+  localparam int MacroAw = $clog2(MacroD);
+  localparam int MaskW = MacroW / 8;
+  localparam int RowW = (Rows > 1) ? $clog2(Rows) : 1;
 
+`ifndef __ICARUS__  // Icarus 11 (tests/mem's simulator) has no elaboration-time $error
   if (Width < 1) begin : gen_chk_width
     $error("sram_array: Width must be >= 1, got %0d", Width);
   end
   if (Depth < 2) begin : gen_chk_depth
     $error("sram_array: Depth must be >= 2, got %0d", Depth);
   end
+`endif
 
   // Macro address and row of each port. With one row the whole address goes to the macros.
   logic [MacroAw-1:0] m_waddr, m_raddr;
@@ -58,7 +60,7 @@ module sram_array #(
   logic [Cols*MacroW-1:0] wdata_pad;
   assign wdata_pad = (Cols * MacroW)'(wdata_i);
 
-  localparam int unsigned RowBits = Cols * MacroW;
+  localparam int RowBits = Cols * MacroW;
   logic [Rows*RowBits-1:0] row_rdata;  // row r at [r*RowBits +: RowBits]
   for (genvar r = 0; r < Rows; r++) begin : gen_row
     for (genvar c = 0; c < Cols; c++) begin : gen_col

@@ -16,10 +16,10 @@
 // otherwise the cycle-equivalent behavioural model below is used. tests/mem checks the model
 // against OpenRAM's own behavioural Verilog.
 module sram_macro #(
-  parameter int unsigned Width = 32,
-  parameter int unsigned Depth = 512,
-  localparam int unsigned AddrW = (Depth > 1) ? $clog2(Depth) : 1,
-  localparam int unsigned MaskW = (Width >= 8) ? Width / 8 : 1
+  parameter int Width = 32,
+  parameter int Depth = 512,
+  localparam int AddrW = (Depth > 1) ? $clog2(Depth) : 1,
+  localparam int MaskW = (Width >= 8) ? Width / 8 : 1
 ) (
   input  logic             clk_i,
   input  logic             we_i,
@@ -30,11 +30,13 @@ module sram_macro #(
   input  logic [AddrW-1:0] raddr_i,
   output logic [Width-1:0] rdata_o
 );
+`ifndef __ICARUS__  // Icarus 11 (tests/mem's simulator) has no elaboration-time $error
   if (!((Width == 32 && (Depth == 256 || Depth == 512)) || (Width == 8 && Depth == 1024)))
   begin : gen_chk_shape
     $error("sram_macro: no sky130 macro is %0d bits x %0d words (32x256, 32x512, 8x1024)",
            Width, Depth);
   end
+`endif
 
 `ifdef SYNTHESIS
   logic [Width-1:0] dout0_unused;
@@ -65,7 +67,7 @@ module sram_macro #(
   // Storage and read register: no reset (an SRAM has none).
   always_ff @(posedge clk_i) begin
     if (we_i) begin
-      for (int unsigned b = 0; b < MaskW; b++) begin
+      for (int b = 0; b < MaskW; b++) begin
         if (wmask_i[b]) mem_q[waddr_i][b*8 +: 8] <= wdata_i[b*8 +: 8];
       end
     end

@@ -5,6 +5,8 @@
 // labelled as such in the output (unstructured at --sparsity, or N:M with --random-nm).
 //   ttq_synth_layer --pes 16 --group-size 4 --group-nnz 2 --groups 2 --dense-pes 16
 //                   --dense-lanes 4 --out layer.json [--model m.ttq] [--resnet r.ttq]
+// Both arrays' cycles come from exact models of their RTL (the ternary one is the golden cycle
+// model; the dense one scripts/synth/dense_cycles.hpp), weights on chip per pass.
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -18,6 +20,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "dense_cycles.hpp"
 #include "ttq/cycle_model.hpp"
 #include "ttq/fileio.hpp"
 #include "ttq/model.hpp"
@@ -113,27 +116,27 @@ nlohmann::json ternary_cycles(const LayerChoice& L, const ttq::ArrayConfig& cfg)
                      "PERF_TOTAL; weights on chip per pass, loaded before the run (reported apart)"}};
 }
 
-// The dense INT8 array: every weight at every lane every cycle, weights of a pass on chip
-// (wdepth beats of pes x lanes bytes), loaded before the run; activation loading and pipeline fill
-// not counted (in the dense baseline's favour).
-nlohmann::json dense_cycles(const LayerChoice& L, int pes, int lanes, int wdepth) {
-  const int64_t beats = ceil_div(L.fan_in, lanes);             // weight beats per output group
-  const int64_t groups = ceil_div(L.out_ch, pes);
-  const int64_t groups_per_pass = std::max<int64_t>(1, wdepth / beats);
-  const int64_t passes = ceil_div(groups, groups_per_pass);
-  return {{"cycles", int64_t(L.vectors) * groups * beats},
-          {"passes", passes},
-          {"weight_load_bytes", groups * beats * pes * lanes},
-          {"source", "vectors x ceil(out_ch / PEs) x ceil(fan_in / lanes): every lane busy every cycle, "
-                     "activation loading and pipeline fill not counted (favours the dense array); "
-                     "weights on chip per pass of " + std::to_string(wdepth) + " beats"}};
+// The dense INT8 array: its RTL's exact cycles (scripts/synth/dense_cycles.hpp, checked by
+// test_dense_accel), the layer as passes over output chunks with the weights of a pass on chip;
+// the weight loads are reported apart, as for the ternary array.
+nlohmann::json dense_cycles(const LayerChoice& L, const dense::Config& c) {
+  const dense::LayerCycles d = dense::layer_cycles(c, L.fan_in, L.out_ch, L.vectors);
+  return {{"cycles", d.cycles},
+          {"ideal_cycles", int64_t(L.vectors) * ceil_div(L.out_ch, c.pes) * ceil_div(L.fan_in, c.lanes)},
+          {"passes", d.passes},
+          {"outputs_per_pass", d.outputs_per_pass},
+          {"weight_load_cycles", d.load_cycles},
+          {"weight_load_bytes", d.weight_bytes},
+          {"source", "exact RTL cycles (scripts/synth/dense_cycles.hpp, checked by test_dense_accel), "
+                     "weights on chip per pass (" + std::to_string(d.passes) + " passes of " +
+                     std::to_string(d.outputs_per_pass) + " outputs), weight loads apart, no back-pressure"}};
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"Cycles of real ternary layers on the N:M ternary array and the dense INT8 baseline"};
-  int dense_pes = 16, dense_lanes = 4, dense_wdepth = 512;
+  dense::Config dcfg;
   double sparsity = 0.5;
   std::string nm;
   uint32_t seed = 1;
@@ -147,9 +150,11 @@ int main(int argc, char** argv) {
   app.add_option("--wdepth", cfg.wdepth, "ternary WDepth")->capture_default_str();
   app.add_option("--max-fan-in", cfg.max_fan_in, "ternary MaxFanIn")->capture_default_str();
   app.add_option("--max-outs", cfg.max_outs, "ternary MaxOuts")->capture_default_str();
-  app.add_option("--dense-pes", dense_pes, "dense NumPes")->capture_default_str()->check(CLI::Range(1, 4096));
-  app.add_option("--dense-lanes", dense_lanes, "dense Lanes")->capture_default_str()->check(CLI::Range(1, 4096));
-  app.add_option("--dense-wdepth", dense_wdepth, "dense weight memory depth (beats)")->capture_default_str();
+  app.add_option("--dense-pes", dcfg.pes, "dense_accel NumPes")->capture_default_str()->check(CLI::Range(1, 4096));
+  app.add_option("--dense-lanes", dcfg.lanes, "dense_accel Lanes")->capture_default_str()->check(CLI::Range(1, 4096));
+  app.add_option("--dense-max-fan-in", dcfg.max_fan_in, "dense_accel MaxFanIn")->capture_default_str();
+  app.add_option("--dense-max-out-ch", dcfg.max_out_ch, "dense_accel MaxOutCh")->capture_default_str();
+  app.add_option("--dense-wgt-depth", dcfg.wgt_depth, "dense_accel WgtDepth")->capture_default_str();
   app.add_option("--model", model, "LeNet-5 .ttq model (default: models/lenet5-fashion-mnist.ttq)");
   app.add_option("--resnet", resnet, "ResNet-20 .ttq model (default: models/resnet20-cifar10.ttq if present)");
   app.add_flag("--random", random, "time random layers of the LeNet-5 conv2 shape instead of a model")
@@ -200,13 +205,14 @@ int main(int argc, char** argv) {
                      {"sparsity", 1.0 - double(nnz) / double(L.codes.size())},
                      {"dense_macs", int64_t(L.vectors) * L.out_ch * L.fan_in},
                      {"ttq", ternary_cycles(L, cfg)},
-                     {"dense", dense_cycles(L, dense_pes, dense_lanes, dense_wdepth)}});
+                     {"dense", dense_cycles(L, dcfg)}});
     }
     const nlohmann::json j = {
         {"ttq_config", {{"num_pes", cfg.num_pes}, {"group_size", cfg.group_size}, {"group_nnz", cfg.group_nnz},
                         {"groups", cfg.groups}, {"wdepth", cfg.wdepth}, {"max_fan_in", cfg.max_fan_in},
                         {"max_outs", cfg.max_outs}}},
-        {"dense_config", {{"num_pes", dense_pes}, {"lanes", dense_lanes}, {"wdepth", dense_wdepth}}},
+        {"dense_config", {{"num_pes", dcfg.pes}, {"lanes", dcfg.lanes}, {"max_fan_in", dcfg.max_fan_in},
+                          {"max_out_ch", dcfg.max_out_ch}, {"wgt_depth", dcfg.wgt_depth}}},
         {"layers", arr}};
     ttq::write_json_atomic(out, j);
     return 0;
