@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "ttq/calibrate.hpp"
 #include "ttq/layer.hpp"
 #include "ttq/model_io.hpp"
 #include "ttq/progress.hpp"
@@ -550,25 +551,8 @@ void calibrate_max_abs(Model& m, std::span<const uint8_t* const> calib) {
         for (float v : acts[i].data) peak[i] = std::max(peak[i], std::fabs(v));
     }
   }
-  for (size_t i = 1; i < m.nodes.size(); ++i) {
-    Node& n = m.nodes[i];
-    if (n.kind == NodeKind::Conv || n.kind == NodeKind::Linear || n.kind == NodeKind::Add)
-      n.q.scale = std::max(peak[i], 1e-3f) / (n.q.is_signed ? 127.0f : 255.0f);
-    else
-      n.q = m.nodes[size_t(n.inputs[0])].q;
-    if (n.kind == NodeKind::Add) {
-      n.add = quantize_add(m.nodes[size_t(n.inputs[0])].q.scale,
-                           m.nodes[size_t(n.inputs[1])].q.scale, n.q.scale, n.add.relu);
-    } else if (n.kind == NodeKind::Conv || n.kind == NodeKind::Linear) {
-      MatMulParams& p = n.mm;
-      const float s_in = m.nodes[size_t(n.inputs[0])].q.scale;
-      p.out.resize(size_t(p.out_ch));
-      for (size_t o = 0; o < size_t(p.out_ch); ++o)
-        p.out[o] = p.precision == Precision::Int8
-                       ? quantize_out_params_int8(p.a[o], p.b[o], p.w_scale[o], s_in, n.q.scale)
-                       : quantize_out_params(p.a[o], p.b[o], p.wp, p.wn, s_in, n.q.scale);
-    }
-  }
+  for (float& p : peak) p = std::max(p, 1e-3f);
+  apply_ranges(m, peak);
 }
 
 }  // namespace ttq
