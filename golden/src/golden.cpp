@@ -438,7 +438,7 @@ FloatTensor dequantize(const Tensor& t) {
 // ---- evaluation ----------------------------------------------------------------------------
 
 EvalResult evaluate(const Model& m, const Dataset& d, int images, bool with_float, int threads,
-                    bool progress) {
+                    bool progress, std::vector<ImagePrediction>* per_image) {
   validate(m, "evaluate");
   const Shape& s = m.nodes[0].shape;
   if (d.c != s.c || d.h != s.h || d.w != s.w)
@@ -455,6 +455,7 @@ EvalResult evaluate(const Model& m, const Dataset& d, int images, bool with_floa
   std::mutex mu;
   EvalResult total;
   total.n = n;
+  if (per_image) per_image->assign(size_t(n), {});
   std::unique_ptr<Progress> bar;
   if (progress) bar = std::make_unique<Progress>("eval " + d.name + " " + d.split, size_t(n));
   int done = 0;
@@ -468,13 +469,18 @@ EvalResult evaluate(const Model& m, const Dataset& d, int images, bool with_floa
         const auto r = run_network(m, ptrs);
         EvalResult part;
         for (int k = lo; k < hi; ++k) {
-          const int pi = argmax(r[size_t(k - lo)].back().data);
+          const std::vector<int32_t>& logits = r[size_t(k - lo)].back().data;
+          const int pi = argmax(logits);
           part.correct_int += pi == d.labels[size_t(k)];
+          ImagePrediction row{k, d.labels[size_t(k)], pi, logits, -1, {}};
           if (ref) {
-            const int pf = ref->predict(d.image(k));
+            row.float_logits = ref->run(d.image(k)).back().data;
+            const int pf = argmax(row.float_logits);
+            row.float_prediction = pf;
             part.correct_float += pf == d.labels[size_t(k)];
             part.agree += pf == pi;
           }
+          if (per_image) (*per_image)[size_t(k)] = std::move(row);  // own slot: no lock needed
         }
         std::lock_guard lock(mu);
         total.correct_int += part.correct_int;
