@@ -72,7 +72,7 @@ clean:
 	rm -rf $(BUILD)
 
 format:
-	@find common golden trainer sim tests -name '*.[ch]pp' | xargs clang-format -i
+	@find common golden trainer importer sim tests -name '*.[ch]pp' | xargs clang-format -i
 
 # ---- RTL array (issue 3): docs/ARCHITECTURE.md, docs/REGISTERS.md --------------------------
 # lint: verilator --lint-only -Wall (waivers in rtl/lint.vlt) + Yosys read/hierarchy of rtl/ttq_*.sv

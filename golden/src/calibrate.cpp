@@ -88,8 +88,8 @@ std::vector<float> calibrate_ranges(const Model& m, const Dataset& d, int images
 
 void apply_ranges(Model& m, std::span<const float> ranges) {
   if (ranges.size() != m.nodes.size())
-    throw std::invalid_argument("apply_ranges: " + std::to_string(ranges.size()) +
-                                " ranges for " + std::to_string(m.nodes.size()) + " nodes");
+    throw std::invalid_argument("apply_ranges: " + std::to_string(ranges.size()) + " ranges for " +
+                                std::to_string(m.nodes.size()) + " nodes");
   for (size_t i = 1; i < m.nodes.size(); ++i) {
     Node& n = m.nodes[i];
     const bool mm = n.kind == NodeKind::Conv || n.kind == NodeKind::Linear;
@@ -111,9 +111,10 @@ void derive_integer_params(Model& m) {
         const float s_in = in_q(0).scale, s_out = n.q.scale;
         p.out.resize(size_t(p.out_ch));
         for (size_t o = 0; o < size_t(p.out_ch); ++o)
-          p.out[o] = p.precision == Precision::Int8
-                         ? quantize_out_params_int8(p.a.at(o), p.b.at(o), p.w_scale.at(o), s_in, s_out)
-                         : quantize_out_params(p.a.at(o), p.b.at(o), p.wp, p.wn, s_in, s_out);
+          p.out[o] =
+              p.precision == Precision::Int8
+                  ? quantize_out_params_int8(p.a.at(o), p.b.at(o), p.w_scale.at(o), s_in, s_out)
+                  : quantize_out_params(p.a.at(o), p.b.at(o), p.wp, p.wn, s_in, s_out);
         break;
       }
       case NodeKind::Add:
@@ -138,7 +139,8 @@ float quantize_int8_row(std::span<const float> w, std::span<int8_t> q) {
   float mx = 0.0f;
   for (float v : w) mx = std::max(mx, std::fabs(v));
   const float ws = mx > 0 ? mx / 127.0f : 1.0f;
-  for (size_t k = 0; k < w.size(); ++k) q[k] = int8_t(std::clamp(std::lround(w[k] / ws), -127L, 127L));
+  for (size_t k = 0; k < w.size(); ++k)
+    q[k] = int8_t(std::clamp(std::lround(w[k] / ws), -127L, 127L));
   return ws;
 }
 

@@ -8,7 +8,8 @@
 
 namespace ttq {
 
-void write_predictions_csv(const std::filesystem::path& path, std::span<const ImagePrediction> rows) {
+void write_predictions_csv(const std::filesystem::path& path,
+                           std::span<const ImagePrediction> rows) {
   const size_t k = rows.empty() ? 0 : rows[0].logits.size();
   const bool fl = !rows.empty() && std::all_of(rows.begin(), rows.end(), [](const auto& r) {
     return !r.float_logits.empty();
@@ -22,7 +23,8 @@ void write_predictions_csv(const std::filesystem::path& path, std::span<const Im
   s += '\n';
   char buf[32];
   for (const ImagePrediction& r : rows) {
-    s += std::to_string(r.index) + ',' + std::to_string(r.label) + ',' + std::to_string(r.prediction);
+    s += std::to_string(r.index) + ',' + std::to_string(r.label) + ',' +
+         std::to_string(r.prediction);
     for (int32_t v : r.logits) s += ',' + std::to_string(v);
     if (fl) {
       s += ',' + std::to_string(r.float_prediction);

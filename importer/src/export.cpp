@@ -22,7 +22,9 @@ class Exporter {
   void add(size_t i);
   void shortcut(size_t i);
   void metadata();
-  std::string in(size_t i, int k) const { return m_.nodes[size_t(m_.nodes[i].inputs.at(size_t(k)))].name; }
+  std::string in(size_t i, int k) const {
+    return m_.nodes[size_t(m_.nodes[i].inputs.at(size_t(k)))].name;
+  }
   void init(onnx::TensorProto t) { *g_.add_initializer() = std::move(t); }
 
   const Model& m_;
@@ -80,7 +82,8 @@ void Exporter::matmul(size_t i) {
     auto* gm = add_node(g_, "Gemm", n.name, {x, w}, {acc});
     set_attr(*gm, "transB", int64_t{1});
   }
-  const std::vector<int64_t> cdims = conv ? std::vector<int64_t>{1, oc, 1, 1} : std::vector<int64_t>{1, oc};
+  const std::vector<int64_t> cdims =
+      conv ? std::vector<int64_t>{1, oc, 1, 1} : std::vector<int64_t>{1, oc};
   init(make_float(n.name + "_a", cdims, p.a));
   init(make_float(n.name + "_b", cdims, p.b));
   add_node(g_, "Mul", n.name + "_mul_a", {acc, n.name + "_a"}, {n.name + "_scaled"});

@@ -49,8 +49,9 @@ void save(const std::filesystem::path& path, const onnx::ModelProto& m) {
 Const to_const(const onnx::TensorProto& t) {
   const std::string w = "tensor '" + t.name() + "'";
   if (t.data_location() == onnx::TensorProto::EXTERNAL)
-    throw std::runtime_error(w + ": external data is not supported (save the model with its "
-                                 "weights inside the .onnx file)");
+    throw std::runtime_error(w +
+                             ": external data is not supported (save the model with its "
+                             "weights inside the .onnx file)");
   Const c;
   c.type = t.data_type();
   size_t n = 1;
@@ -117,7 +118,7 @@ onnx::TensorProto make_int8(const std::string& name, const std::vector<int64_t>&
 }
 
 std::string who(const onnx::NodeProto& n) {
-  const std::string name = !n.name().empty()        ? n.name()
+  const std::string name = !n.name().empty()     ? n.name()
                            : n.output_size() > 0 ? n.output(0)
                                                  : std::string("?");
   return "node '" + name + "' (" + n.op_type() + ")";
@@ -139,8 +140,7 @@ float attr_float(const onnx::NodeProto& n, const std::string& name, float def) {
   return a ? a->f() : def;
 }
 
-std::string attr_string(const onnx::NodeProto& n, const std::string& name,
-                        const std::string& def) {
+std::string attr_string(const onnx::NodeProto& n, const std::string& name, const std::string& def) {
   const auto* a = attr(n, name);
   return a ? a->s() : def;
 }

@@ -8,10 +8,10 @@
 #include <set>
 #include <stdexcept>
 
+#include "importer.hpp"
 #include "ttq/model_io.hpp"
 #include "ttq/onnx/graph.hpp"
 #include "ttq/onnx/weights.hpp"
-#include "importer.hpp"
 
 namespace ttq::onnx_io {
 
@@ -64,7 +64,8 @@ void Importer::graph_input() {
   if (!in.type().has_tensor_type() || !in.type().tensor_type().has_shape())
     fail(w + " has no tensor shape");
   const auto& sh = in.type().tensor_type().shape();
-  if (sh.dim_size() != 4) fail(w + " has rank " + std::to_string(sh.dim_size()) + ", not N x C x H x W");
+  if (sh.dim_size() != 4)
+    fail(w + " has rank " + std::to_string(sh.dim_size()) + ", not N x C x H x W");
   int d[4];
   for (int k = 0; k < 4; ++k) {
     const auto& dim = sh.dim(k);
@@ -112,8 +113,10 @@ std::vector<float> Importer::per_channel(const onnx::NodeProto& n, const Const& 
   size_t big = 0;
   for (int64_t d : c.dims) big += d != 1;
   if (c.size() == size_t(ch) && big <= 1) return c.f;
-  fail(n, "constant of shape with " + std::to_string(c.size()) + " values cannot broadcast per "
-       "channel over " + std::to_string(ch) + " channels (a scalar or one value per channel)");
+  fail(n, "constant of shape with " + std::to_string(c.size()) +
+              " values cannot broadcast per "
+              "channel over " +
+              std::to_string(ch) + " channels (a scalar or one value per channel)");
 }
 
 int Importer::append(const onnx::NodeProto& n, ttq::Node node, int rank) {
@@ -133,13 +136,15 @@ int Importer::append(const onnx::NodeProto& n, ttq::Node node, int rank) {
 // matmul_only, an Add) with no ReLU yet, whose output feeds only this node.
 Node& Importer::open_node(const onnx::NodeProto& n, const Val& x, bool matmul_only) {
   if (x.kind != Val::Node || x.node == 0)
-    fail(n, "operand '" + n.input(0) + "' is not the output of a Conv / Gemm / MatMul"
-         " (standalone " + n.op_type() + " cannot be mapped)");
+    fail(n, "operand '" + n.input(0) +
+                "' is not the output of a Conv / Gemm / MatMul"
+                " (standalone " +
+                n.op_type() + " cannot be mapped)");
   Node& p = m_.nodes[size_t(x.node)];
   const bool mm = p.kind == NodeKind::Conv || p.kind == NodeKind::Linear;
   if (!mm && (matmul_only || p.kind != NodeKind::Add))
     fail(n, "its input comes from '" + p.name + "' (" + kind_name(p.kind) +
-         "), not from a Conv / Gemm / MatMul it could be folded into");
+                "), not from a Conv / Gemm / MatMul it could be folded into");
   if ((mm && p.mm.relu) || (!mm && p.add.relu))
     fail(n, "cannot be folded into '" + p.name + "': it follows that layer's ReLU");
   for (const auto& in : n.input())
@@ -169,9 +174,11 @@ void Importer::matmul(const onnx::NodeProto& n) {
     const auto s = attr_ints(n, "strides", {1, 1});
     const auto pads = attr_ints(n, "pads", {0, 0, 0, 0});
     if (attr_int(n, "group", 1) != 1) fail(n, "grouped / depthwise convolution is not supported");
-    if (attr_ints(n, "dilations", {1, 1}) != std::vector<int64_t>{1, 1}) fail(n, "dilations must be 1");
+    if (attr_ints(n, "dilations", {1, 1}) != std::vector<int64_t>{1, 1})
+      fail(n, "dilations must be 1");
     const std::string ap = attr_string(n, "auto_pad", "NOTSET");
-    if (ap != "NOTSET" && ap != "VALID") fail(n, "auto_pad " + ap + " is not supported (explicit pads)");
+    if (ap != "NOTSET" && ap != "VALID")
+      fail(n, "auto_pad " + ap + " is not supported (explicit pads)");
     if (s.size() != 2 || s[0] != s[1]) fail(n, "strides must be equal on both axes");
     if (pads.size() != 4 || std::count(pads.begin(), pads.end(), pads[0]) != 4)
       fail(n, "pads must be equal on all four sides");
@@ -188,13 +195,15 @@ void Importer::matmul(const onnx::NodeProto& n) {
     if (t == "Gemm" && attr_int(n, "transA", 0) != 0) fail(n, "transA = 1 is not supported");
     const int64_t f = int64_t(in.size());
     if (wc.dims.size() != 2 || wc.dims[tb ? 1 : 0] != f)
-      fail(n, "weight '" + w.tensor + "' does not match the " + std::to_string(f) + " input features");
+      fail(n,
+           "weight '" + w.tensor + "' does not match the " + std::to_string(f) + " input features");
     p.out_ch = int(wc.dims[tb ? 0 : 1]), p.fan_in = int(f);
     w.w.resize(wc.size());
     for (int o = 0; o < p.out_ch; ++o)  // golden order [out][in]
       for (int k = 0; k < p.fan_in; ++k)
         w.w[size_t(o) * size_t(f) + size_t(k)] =
-            tb ? wc.f[size_t(o) * size_t(f) + size_t(k)] : wc.f[size_t(k) * size_t(p.out_ch) + size_t(o)];
+            tb ? wc.f[size_t(o) * size_t(f) + size_t(k)]
+               : wc.f[size_t(k) * size_t(p.out_ch) + size_t(o)];
     if (t == "Gemm") {
       const float alpha = attr_float(n, "alpha", 1.0f), beta = attr_float(n, "beta", 1.0f);
       if (alpha != 1.0f) {
@@ -224,7 +233,8 @@ void Importer::fold_input(const onnx::NodeProto& n, MatMulParams& p, Weights& w,
   input_used_ = true;
   if (identity_affine(alpha_, beta_)) return;
   const size_t fan = size_t(p.fan_in), per = fan / size_t(in.c);
-  const bool uniform = std::all_of(alpha_.begin(), alpha_.end(), [&](float v) { return v == alpha_[0]; });
+  const bool uniform =
+      std::all_of(alpha_.begin(), alpha_.end(), [&](float v) { return v == alpha_[0]; });
   bool any_beta = false;
   for (size_t o = 0; o < size_t(p.out_ch); ++o) {
     double sb = 0;
@@ -242,13 +252,15 @@ void Importer::fold_input(const onnx::NodeProto& n, MatMulParams& p, Weights& w,
                        (uniform ? "scale into a" : "per-channel scale into the weights") +
                        ", offset into b)");
   if (any_beta && p.pad > 0)
-    res_.notes.push_back(out_name(n) + ": note: its zero padding now pads pixel 0, not the "
+    res_.notes.push_back(out_name(n) +
+                         ": note: its zero padding now pads pixel 0, not the "
                          "normalized 0 of the ONNX graph (border outputs differ slightly)");
 }
 
 void Importer::finish() {
   if (g_.output_size() != 1)
-    fail("the graph has " + std::to_string(g_.output_size()) + " outputs; exactly one (the logits) "
+    fail("the graph has " + std::to_string(g_.output_size()) +
+         " outputs; exactly one (the logits) "
          "is supported");
   const auto it = vals_.find(g_.output(0).name());
   if (it == vals_.end() || it->second.kind != Val::Node ||
@@ -283,8 +295,10 @@ void Importer::classify() {
                            std::find(l.begin(), l.end(), node.name) != l.end();
       if (!allowed)
         fail("tensor '" + w.tensor + "' of node '" + node.name + "' (" + kind_name(node.kind) +
-             ") is not ternary: " + bad + "; only the first layer is made int8 unless named by "
-             "--int8 " + node.name);
+             ") is not ternary: " + bad +
+             "; only the first layer is made int8 unless named by "
+             "--int8 " +
+             node.name);
       make_int8(w.w, p);
       how = "int8 (not ternary: " + bad + ")";
     }

@@ -51,7 +51,8 @@ void Importer::op(const onnx::NodeProto& n) {
   }
   for (int k = 1; k < n.output_size(); ++k)
     if (!n.output(k).empty() && consumers_[n.output(k)] > 0)
-      fail(n, "output " + std::to_string(k) + " ('" + n.output(k) + "') is used; only the first is");
+      fail(n,
+           "output " + std::to_string(k) + " ('" + n.output(k) + "') is used; only the first is");
 }
 
 // The golden node of input k: a layer output, or the graph input when no normalization is pending.
@@ -60,8 +61,9 @@ int Importer::node_of(const onnx::NodeProto& n, int k) {
   if (v.kind == Val::Node) return v.node;
   if (v.kind == Val::Input) {
     if (!identity_affine(alpha_, beta_))
-      fail(n, "the input normalization (Sub / Div / Mul / Add by constants) must be followed by a "
-              "Conv / Gemm / MatMul it can be folded into");
+      fail(n,
+           "the input normalization (Sub / Div / Mul / Add by constants) must be followed by a "
+           "Conv / Gemm / MatMul it can be folded into");
     return 0;
   }
   fail(n, "input '" + n.input(k) + "' is a " + (v.kind == Val::Slice ? "Slice" : "constant") +
@@ -205,8 +207,9 @@ void Importer::pool(const onnx::NodeProto& n) {
         attr_string(n, "auto_pad", "NOTSET") != "VALID")
       fail(n, "auto_pad " + attr_string(n, "auto_pad", "") + " is not supported (explicit pads)");
     if (node.kind == NodeKind::AvgPool && pads[0] > 0 && attr_int(n, "count_include_pad", 0) != 1)
-      fail(n, "padded AveragePool must count the padding (count_include_pad = 1): the golden "
-              "model divides by k * k");
+      fail(n,
+           "padded AveragePool must count the padding (count_include_pad = 1): the golden "
+           "model divides by k * k");
     node.pool = {int(k[0]), int(s[0]), int(pads[0])};
   }
   node.inputs = {i};
@@ -259,21 +262,25 @@ void Importer::slice(const onnx::NodeProto& n) {
                   sp.size() == 2 && sp[0] == sp[1] && sp[0] >= 1 && en.size() == 2 &&
                   en[0] >= float(s.h) && en[1] >= float(s.w);
   if (!ok)
-    fail(n, "only a strided subsampling of H and W from 0 (axes [2, 3], steps [s, s]) followed by "
-            "a channel Pad (option-A shortcut) is supported");
+    fail(n,
+         "only a strided subsampling of H and W from 0 (axes [2, 3], steps [s, s]) followed by "
+         "a channel Pad (option-A shortcut) is supported");
   vals_[n.output(0)] = {Val::Slice, i, 4, nullptr, int(sp[0]), out_name(n)};
 }
 
 void Importer::pad(const onnx::NodeProto& n) {
   const Val& x = val(n, 0);
-  if (x.kind != Val::Slice && x.kind != Val::Node) fail(n, "pads a value that is not a layer output");
-  if (attr_string(n, "mode", "constant") != "constant") fail(n, "only constant padding is supported");
+  if (x.kind != Val::Slice && x.kind != Val::Node)
+    fail(n, "pads a value that is not a layer output");
+  if (attr_string(n, "mode", "constant") != "constant")
+    fail(n, "only constant padding is supported");
   if (n.input_size() > 2 && !n.input(2).empty() && constant(n, 2).f.at(0) != 0)
     fail(n, "the pad value must be 0");
   const auto& p = constant(n, 1).f;
   if (p.size() != 8 || p[0] || p[2] || p[3] || p[4] || p[6] || p[7] || p[1] != p[5] || p[1] < 0)
-    fail(n, "only equal zero padding of the channel axis before and after is supported "
-            "(option-A shortcut: pads [0, k, 0, 0, 0, k, 0, 0])");
+    fail(n,
+         "only equal zero padding of the channel axis before and after is supported "
+         "(option-A shortcut: pads [0, k, 0, 0, 0, k, 0, 0])");
   ttq::Node node;
   node.kind = NodeKind::ShortcutA;
   node.inputs = {x.node};

@@ -17,8 +17,8 @@ namespace ttq::onnx_io {
 // (with the normalization folded so far), a constant, or a strided Slice awaiting its Pad.
 struct Val {
   enum Kind { Node, Input, Constant, Slice } kind = Node;
-  int node = 0;   // golden node index (Node, Slice: the sliced node)
-  int rank = 4;   // 4: N x C x H x W, 2: N x features
+  int node = 0;  // golden node index (Node, Slice: the sliced node)
+  int rank = 4;  // 4: N x C x H x W, 2: N x features
   std::shared_ptr<Const> c;
   int stride = 1;    // Slice
   std::string name;  // Slice: its node's name
@@ -83,7 +83,7 @@ class Importer {
   std::map<int, Weights> weights_;
   std::vector<float> alpha_, beta_;  // input normalization per channel
   bool input_used_ = false;
-  nlohmann::json scales_;            // ttq.scales metadata
+  nlohmann::json scales_;  // ttq.scales metadata
   int first_matmul_ = -1;
   bool classes_given_ = false;
 };

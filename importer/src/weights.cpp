@@ -17,7 +17,8 @@ struct RowVals {
 };
 
 bool same(float x, float y, double tol) {
-  return std::fabs(double(x) - double(y)) <= tol * std::max(std::fabs(double(x)), std::fabs(double(y)));
+  return std::fabs(double(x) - double(y)) <=
+         tol * std::max(std::fabs(double(x)), std::fabs(double(y)));
 }
 
 // Most frequent value of one sign in the row, or 0; false if two values differ beyond tol.
@@ -57,7 +58,8 @@ bool make_ternary(const std::vector<float>& w, MatMulParams& p, double tol, std:
   std::vector<RowVals> rows(oc);
   for (size_t o = 0; o < oc; ++o) {
     const std::span<const float> row(w.data() + o * fan, fan);
-    if (!one_value(row, +1, zero, tol, rows[o].pos) || !one_value(row, -1, zero, tol, rows[o].neg)) {
+    if (!one_value(row, +1, zero, tol, rows[o].pos) ||
+        !one_value(row, -1, zero, tol, rows[o].neg)) {
       std::map<float, int> distinct;
       for (float v : row) ++distinct[v];
       bad = "output channel " + std::to_string(o) + " has " + std::to_string(distinct.size()) +

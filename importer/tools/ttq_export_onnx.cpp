@@ -1,7 +1,8 @@
 // ttq-export-onnx: a .ttq model as a float ONNX graph (docs/ONNX.md), checked by onnx::checker.
+#include <onnx/checker.h>
+
 #include <CLI/CLI.hpp>
 #include <cstdio>
-#include <onnx/checker.h>
 #include <string>
 
 #include "ttq/model_io.hpp"

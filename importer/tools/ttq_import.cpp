@@ -33,8 +33,9 @@ nlohmann::json scales(ttq::Model& m, bool recorded, const Args& a) {
     return {{"source", "recorded in the ONNX file (ttq.scales)"}};
   }
   if (a.calib.empty())
-    throw std::invalid_argument("--calib: a dataset is needed to calibrate the activation scales "
-                                "(the file records none)");
+    throw std::invalid_argument(
+        "--calib: a dataset is needed to calibrate the activation scales "
+        "(the file records none)");
   std::optional<std::filesystem::path> dir;
   if (a.data_dir) dir = *a.data_dir;
   const ttq::Dataset d = ttq::load_dataset(a.calib, a.split, dir);
@@ -61,14 +62,16 @@ int run(int argc, char** argv) {
   Args a;
   app.add_option("model", a.in, "ONNX model (.onnx)")->required();
   app.add_option("-o,--output", a.out, ".ttq file to write")->required();
-  app.add_option("--calib", a.calib, "dataset for activation calibration: mnist, fashion-mnist, cifar10");
+  app.add_option("--calib", a.calib,
+                 "dataset for activation calibration: mnist, fashion-mnist, cifar10");
   app.add_option("--calib-split", a.split, "its split")->capture_default_str();
   app.add_option("--calib-images", a.images, "calibration images")->capture_default_str();
   app.add_option("--calib-percentile", a.percentile, "percentile of |activation| used as range")
       ->capture_default_str();
   app.add_option("--data-dir", a.data_dir, "dataset directory searched first");
-  app.add_option("--pixel-scale", a.opt.pixel_scale,
-                 "graph input = uint8 pixel * this (default: the file's ttq.input_scale, else 1/255)");
+  app.add_option(
+      "--pixel-scale", a.opt.pixel_scale,
+      "graph input = uint8 pixel * this (default: the file's ttq.input_scale, else 1/255)");
   app.add_option("--int8", a.opt.int8_layers,
                  "a non-ternary layer (ONNX node name, or 'all') to import as int8 (the first "
                  "layer always may be)");

@@ -8,6 +8,7 @@
              float reference's logits (ttq-eval --predictions).
   folding    a graph with Sub / Div input normalization, imported: its golden float reference
              against onnx_float.py's evaluation of the graph.
+  sim        an imported model on the Verilated RTL: ttq-sim's per-image CSV == ttq-eval's.
   refusal    a graph ttq-import must refuse: non-zero exit, the expected message, no output file.
 """
 import argparse
@@ -127,6 +128,28 @@ def folding(a):
     return same_float(a, model, out, a.workdir)
 
 
+def sim(a):
+    """The torch-style LeNet-5 imported and run on the Verilated RTL: ttq-sim's per-image CSV
+    equals ttq-eval's (RTL == golden model, image by image)."""
+    os.makedirs(a.workdir, exist_ok=True)
+    src = os.path.join(a.workdir, "exported.onnx")
+    run([a.export, a.ttq, "-o", src])
+    path, out = os.path.join(a.workdir, "lenet.onnx"), os.path.join(a.workdir, "lenet.ttq")
+    onnx.save(onnx_build.lenet(src), path)
+    run([a.importer, path, "-o", out, "--calib", "fashion-mnist"])
+    rtl, gold = os.path.join(a.workdir, "rtl.csv"), os.path.join(a.workdir, "golden.csv")
+    run([a.sim, "--model", out, "--images", str(a.count), "--no-float", "--quiet",
+         "--report", os.path.join(a.workdir, "sim.json"), "--predictions", rtl])
+    run([a.eval, "--model", out, "--images", str(a.count), "--no-float", "--predictions", gold])
+    with open(rtl) as f, open(gold) as g:
+        r, e = f.read(), g.read()
+    n = r.count("\n") - 1
+    ok = r == e and n == a.count
+    print(f"{'PASS' if ok else 'FAIL'}: {n} images: ttq-sim --predictions "
+          f"{'==' if r == e else '!='} ttq-eval --predictions")
+    return 0 if ok else 1
+
+
 def refusal(a):
     model, pattern = onnx_build.refusals()[a.name]
     os.makedirs(a.workdir, exist_ok=True)
@@ -146,8 +169,9 @@ def refusal(a):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("check", choices=["accuracy", "exported", "folding", "refusal"])
+    p.add_argument("check", choices=["accuracy", "exported", "folding", "sim", "refusal"])
     p.add_argument("--importer"), p.add_argument("--export"), p.add_argument("--eval")
+    p.add_argument("--sim", help="ttq-sim")
     p.add_argument("--ttq", help="trained .ttq model")
     p.add_argument("--images", help="test images: idx3 .gz or CIFAR-10 .bin")
     p.add_argument("--dataset", default="fashion-mnist")
@@ -157,7 +181,8 @@ def main():
     p.add_argument("--workdir", required=True)
     p.add_argument("--report", help="JSON report of the accuracy check")
     a = p.parse_args()
-    checks = {"accuracy": accuracy, "exported": exported, "folding": folding, "refusal": refusal}
+    checks = {"accuracy": accuracy, "exported": exported, "folding": folding, "sim": sim,
+              "refusal": refusal}
     return checks[a.check](a)
 
 

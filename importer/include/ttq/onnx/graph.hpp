@@ -2,9 +2,10 @@
 // helpers the importer and exporter share: tensors as float arrays, attributes with defaults.
 #pragma once
 
+#include <onnx/onnx_pb.h>
+
 #include <cstdint>
 #include <filesystem>
-#include <onnx/onnx_pb.h>
 #include <string>
 #include <vector>
 
@@ -15,9 +16,9 @@ namespace ttq::onnx_io {
 struct Const {
   std::vector<int64_t> dims;
   std::vector<float> f;
-  std::vector<int8_t> i8;  // INT8 tensors; the int8 weights behind a DequantizeLinear
+  std::vector<int8_t> i8;       // INT8 tensors; the int8 weights behind a DequantizeLinear
   std::vector<float> dq_scale;  // DequantizeLinear: the scale of each slice of axis 0
-  int32_t type = 0;        // onnx::TensorProto::DataType
+  int32_t type = 0;             // onnx::TensorProto::DataType
   size_t size() const { return f.size(); }
 };
 

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <onnx/onnx_pb.h>
+
 #include <string>
 #include <vector>
 
