@@ -129,18 +129,24 @@ def folding(a):
 
 
 def sim(a):
-    """The torch-style LeNet-5 imported and run on the Verilated RTL: ttq-sim's per-image CSV
-    equals ttq-eval's (RTL == golden model, image by image)."""
+    """An imported model (--variant lenet: the torch-style LeNet-5; exported: the exported graph
+    of --ttq, recalibrated) run on the Verilated RTL: ttq-sim's per-image CSV equals ttq-eval's
+    (RTL == golden model, image by image)."""
     os.makedirs(a.workdir, exist_ok=True)
     src = os.path.join(a.workdir, "exported.onnx")
     run([a.export, a.ttq, "-o", src])
-    path, out = os.path.join(a.workdir, "lenet.onnx"), os.path.join(a.workdir, "lenet.ttq")
-    onnx.save(onnx_build.lenet(src), path)
-    run([a.importer, path, "-o", out, "--calib", "fashion-mnist"])
+    if a.variant == "lenet":  # the torch-style graph, calibrated
+        path = os.path.join(a.workdir, "lenet.onnx")
+        onnx.save(onnx_build.lenet(src), path)
+    else:  # the exported graph itself, recalibrated (its recorded scales ignored)
+        path = src
+    out = os.path.join(a.workdir, "imported.ttq")
+    run([a.importer, path, "-o", out, "--calib", a.dataset, "--recalibrate"])
     rtl, gold = os.path.join(a.workdir, "rtl.csv"), os.path.join(a.workdir, "golden.csv")
-    run([a.sim, "--model", out, "--images", str(a.count), "--no-float", "--quiet",
-         "--report", os.path.join(a.workdir, "sim.json"), "--predictions", rtl])
-    run([a.eval, "--model", out, "--images", str(a.count), "--no-float", "--predictions", gold])
+    data = ["--images", str(a.count), "--no-float", "--dataset", a.dataset]
+    run([a.sim, "--model", out, "--quiet", "--report", os.path.join(a.workdir, "sim.json"),
+         "--predictions", rtl] + data)
+    run([a.eval, "--model", out, "--predictions", gold] + data)
     with open(rtl) as f, open(gold) as g:
         r, e = f.read(), g.read()
     n = r.count("\n") - 1
@@ -176,7 +182,7 @@ def main():
     p.add_argument("--images", help="test images: idx3 .gz or CIFAR-10 .bin")
     p.add_argument("--dataset", default="fashion-mnist")
     p.add_argument("--count", type=int, default=1000)
-    p.add_argument("--variant", choices=["lenet", "residual"])
+    p.add_argument("--variant", choices=["lenet", "residual", "exported"])
     p.add_argument("--name", help="refusal case")
     p.add_argument("--workdir", required=True)
     p.add_argument("--report", help="JSON report of the accuracy check")
