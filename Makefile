@@ -19,7 +19,7 @@ CLOCK_NS     ?= 5.0
 
 .PHONY: systemc-example
 .PHONY: help deps build test sim train train-unstructured train-sparse train-mnist \
-        train-mnist-unstructured train-cifar bench regress lint synth \
+        train-mnist-unstructured train-sweep train-cifar bench regress lint synth \
         synth-sweep synth-sparse data clean format
 
 help:
@@ -33,10 +33,15 @@ help:
 	@echo "  make systemc-example  one trained layer through the SystemC/TLM-2.0 platform (CPU, DMA,"
 	@echo "                    memory, Verilated array; MODEL=, SC_LAYER=, SC_VECTORS=, CLOCK_NS=);"
 	@echo "                    report in $(REPORTS)/systemc.json, docs/SYSTEMC.md"
-	@echo "  make train        train the reference Fashion-MNIST lenet5 (10 FP + 10 TTQ epochs), export"
-	@echo "                    $(BUILD)/models/lenet5-fashion-mnist.ttq, report, plots (RESUME=1 resumes)"
-	@echo "  make train-mnist  train the MNIST lenet5;  make train-cifar: CIFAR-10 resnet20 short recipe"
+	@echo "  make train        train the reference Fashion-MNIST lenet5, 2:4-structured TTQ (10 FP + 10"
+	@echo "                    TTQ epochs), export $(BUILD)/models/$(REF_NAME), report, plots"
+	@echo "                    (RESUME=1 resumes); make train-unstructured: the same at t = 0.05"
+	@echo "  make train-mnist  the MNIST lenet5 at 2:4 (train-mnist-unstructured: at t = 0.05);"
+	@echo "                    make train-cifar: CIFAR-10 resnet20 short recipe"
 	@echo "  make train-sparse the same lenet5 recipe at 50% zero weights per layer (--ttq-sparsity 0.5)"
+	@echo "  make train-sweep  accuracy vs sparsity: lenet5 at t = 0.05, 30/50/70/90% zeros, 4:8, 2:4,"
+	@echo "                    1:4 from one shared FP phase (SWEEP_EPOCHS=$(SWEEP_EPOCHS) quantized epochs"
+	@echo "                    per point, SWEEP_FP_EPOCHS, SWEEP_POINTS); $(REPORTS)/train_sweep.json|.png"
 	@echo "  make synth        Yosys + OpenSTA sky130 estimate of the array and a dense INT8 baseline"
 	@echo "                    (LIBERTY=, CLOCK_NS=, SYNTH_MODEL=, SYNTH_PARAMS=WinRows=2,...,"
 	@echo "                    SYNTH_RANDOM=0.9, SYNTH_REPORT=); table + $(REPORTS)/synth.json"
@@ -130,6 +135,19 @@ train-mnist: deps $(BUILD)/CMakeCache.txt
 
 train-mnist-unstructured: deps $(BUILD)/CMakeCache.txt
 	$(call train_model,lenet5,mnist,$(MNIST_RECIPE))
+
+# The paper's accuracy-vs-sparsity sweep (docs/TRAINER.md): LeNet-5 Fashion-MNIST at the TTQ
+# threshold t = 0.05, at 30/50/70/90% zeros and at 4:8, 2:4, 1:4, one shared FP phase of
+# SWEEP_FP_EPOCHS, then SWEEP_EPOCHS quantized epochs per point (defaults: the make train recipe).
+# -> $(REPORTS)/train_sweep.json, train_sweep.png; runs in $(BUILD)/train/sweep (finished points are reused).
+SWEEP_FP_EPOCHS ?= 10
+SWEEP_EPOCHS    ?= 10
+SWEEP_POINTS    ?= t05,s30,s50,s70,s90,nm4of8,nm2of4,nm1of4
+train-sweep: deps $(BUILD)/CMakeCache.txt
+	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-train
+	@mkdir -p $(REPORTS)
+	OMP_WAIT_POLICY=passive ./scripts/train-sweep --build $(BUILD) --fp-epochs $(SWEEP_FP_EPOCHS) \
+	  --ttq-epochs $(SWEEP_EPOCHS) --points $(SWEEP_POINTS) --seed $(TRAIN_SEED) --threads $(TRAIN_THREADS)
 
 # Short CIFAR-10 recipe (10 FP + 5 TTQ epochs, about 1 h on 2 free cores); the paper-scale recipe is in docs/TRAINER.md.
 train-cifar: deps $(BUILD)/CMakeCache.txt

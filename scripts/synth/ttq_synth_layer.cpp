@@ -53,13 +53,15 @@ std::optional<LayerChoice> from_model(const fs::path& path) {
   return std::nullopt;
 }
 
-// The reference model (committed in models/, reproduced by `make train` into build/models/) first,
-// so other lenet5 models in build/models (e.g. make train-sparse's) never replace it by name order.
+// The reference model (the 2:4 LeNet-5, committed in models/, reproduced by `make train` into
+// build/models/) first, then the unstructured one (make train-unstructured), so other lenet5 models
+// in build/models (e.g. make train-sparse's) never replace them by name order.
 std::vector<fs::path> candidate_models() {
   std::vector<fs::path> out;
-  for (const fs::path& ref : {fs::path(TTQ_SOURCE_DIR) / "models" / "lenet5-fashion-mnist.ttq",
-                              fs::path(TTQ_SOURCE_DIR) / "build" / "models" / "lenet5-fashion-mnist.ttq"})
-    if (std::error_code ec; fs::is_regular_file(ref, ec)) out.push_back(ref);
+  const fs::path src(TTQ_SOURCE_DIR);
+  for (const char* name : {"lenet5-fashion-mnist-2of4.ttq", "lenet5-fashion-mnist.ttq"})
+    for (const fs::path& ref : {src / "models" / name, src / "build" / "models" / name})
+      if (std::error_code ec; fs::is_regular_file(ref, ec)) out.push_back(ref);
   for (const fs::path& dir : {fs::path(TTQ_SOURCE_DIR) / "build" / "models",
                              fs::path(TTQ_SOURCE_DIR) / "models", fs::path("build/models")}) {
     std::error_code ec;
@@ -144,7 +146,7 @@ int main(int argc, char** argv) {
   ttq::ArrayConfig cfg;
   app.add_option("--pes", pes, "PEs (NumPes)")->required()->check(CLI::Range(1, 4096));
   app.add_option("--lanes", lanes, "lanes per PE")->required()->check(CLI::Range(1, 4096));
-  app.add_option("--model", model, ".ttq model (default: models/lenet5-fashion-mnist.ttq, else the first lenet5*.ttq found)");
+  app.add_option("--model", model, ".ttq model (default: models/lenet5-fashion-mnist-2of4.ttq, else the first lenet5*.ttq found)");
   app.add_option("--sparsity", sparsity, "zero fraction of the random layer used without a model")
       ->check(CLI::Range(0.0, 1.0));
   app.add_flag("--random", random, "time a random layer of --sparsity even if a model is found")
