@@ -19,7 +19,7 @@ CLOCK_NS     ?= 5.0
 
 .PHONY: systemc-example
 .PHONY: help deps build test sim train train-unstructured train-sparse train-mnist \
-        train-mnist-unstructured train-sweep train-cifar bench regress lint synth \
+        train-mnist-unstructured train-sweep train-cifar train-cifar-2of4 bench regress lint synth \
         synth-sweep synth-sparse data clean format
 
 help:
@@ -37,7 +37,7 @@ help:
 	@echo "                    TTQ epochs), export $(BUILD)/models/$(REF_NAME), report, plots"
 	@echo "                    (RESUME=1 resumes); make train-unstructured: the same at t = 0.05"
 	@echo "  make train-mnist  the MNIST lenet5 at 2:4 (train-mnist-unstructured: at t = 0.05);"
-	@echo "                    make train-cifar: CIFAR-10 resnet20 short recipe"
+	@echo "                    make train-cifar: CIFAR-10 resnet20 short recipe (train-cifar-2of4: at 2:4)"
 	@echo "  make train-sparse the same lenet5 recipe at 50% zero weights per layer (--ttq-sparsity 0.5)"
 	@echo "  make train-sweep  accuracy vs sparsity: lenet5 at t = 0.05, 30/50/70/90% zeros, 4:8, 2:4,"
 	@echo "                    1:4 from one shared FP phase (SWEEP_EPOCHS=$(SWEEP_EPOCHS) quantized epochs"
@@ -150,8 +150,13 @@ train-sweep: deps $(BUILD)/CMakeCache.txt
 	  --ttq-epochs $(SWEEP_EPOCHS) --points $(SWEEP_POINTS) --seed $(TRAIN_SEED) --threads $(TRAIN_THREADS)
 
 # Short CIFAR-10 recipe (10 FP + 5 TTQ epochs, about 1 h on 2 free cores); the paper-scale recipe is in docs/TRAINER.md.
+CIFAR_RECIPE := --fp-epochs 10 --ttq-epochs 5 --lr 0.1 --lr-ttq 0.01 --weight-decay 1e-4
 train-cifar: deps $(BUILD)/CMakeCache.txt
-	$(call train_model,resnet20,cifar10,--fp-epochs 10 --ttq-epochs 5 --lr 0.1 --lr-ttq 0.01 --weight-decay 1e-4)
+	$(call train_model,resnet20,cifar10,$(CIFAR_RECIPE))
+
+# The same at 2:4 (80+ min on 2 free cores) -> resnet20-cifar10-2of4.ttq.
+train-cifar-2of4: deps $(BUILD)/CMakeCache.txt
+	$(call train_model,resnet20,cifar10,$(CIFAR_RECIPE) --pattern 2:4,-2of4)
 
 # ---- end to end (issue 5): docs/END_TO_END.md ------------------------------------------------
 # ttq-sim: every ternary layer of MODEL on the Verilated RTL over IMAGES images of DATASET's test

@@ -287,8 +287,9 @@ TEST_CASE("N:M runs export models whose every group holds at most N nonzeros (TT
   require_nm_groups(ttq::load_model(t.outdir / "model.ttq"), {1, 4});
 }
 
-TEST_CASE("--fp-from: the quantized phase from a shared FP checkpoint equals a run from scratch",
-          "[trainer][train][nm]") {
+TEST_CASE(
+    "a quantized phase started from a shared FP checkpoint (fp_from) equals a run from scratch",
+    "[trainer][train][nm]") {
   TrainConfig full = small_config(scratch("fpfrom-full"));
   full.pattern = "2:4";
   full.do_export = true;
