@@ -36,14 +36,15 @@ help:
 	@echo "  make train-sparse the same lenet5 recipe at 50% zero weights per layer (--ttq-sparsity 0.5)"
 	@echo "  make synth        Yosys + OpenSTA sky130 estimate of the array and a dense INT8 baseline"
 	@echo "                    (LIBERTY=, CLOCK_NS=, SYNTH_MODEL=, SYNTH_PARAMS=WinRows=2,...,"
-	@echo "                    SYNTH_RANDOM=0.9, SYNTH_REPORT=); table + $(REPORTS)/synth.json"
+	@echo "                    SYNTH_RANDOM=0.9, SYNTH_REPORT=, SYNTH_DESIGNS=dense); table + $(REPORTS)/synth.json"
 	@echo "  make synth-sweep  synthesis sweep over PE count and lanes, with a plot"
-	@echo "                    (SWEEP_PES=4,8,16,32 SWEEP_LANES=2,4 SWEEP_REPORT=synth_sweep)"
+	@echo "                    (SWEEP_PES=4,8,16,32 SWEEP_LANES=2,4 SWEEP_REPORT=synth_sweep;"
+	@echo "                    dense: SWEEP_DENSE_PES=4,8,16,32 SWEEP_DENSE_LANES=2,4,8; SWEEP_DESIGNS=)"
 	@echo "  make synth-sparse the comparison on the 50%-sparse model of make train-sparse"
 	@echo "  make bench        benchmarks: RTL utilization and sim speed, trainer images/s"
 	@echo "  make regress      SEEDS=N seeds x REGRESS_LAYERS random RTL layers vs the golden model,"
 	@echo "                    all cores; summary table + $(REPORTS)/regress.json"
-	@echo "  make lint         verilator --lint-only -Wall (rtl/lint.vlt) and a Yosys read of rtl/"
+	@echo "  make lint         verilator -Wall + a Yosys read of ttq_accel and rtl/dense (waivers in .vlt files)"
 	@echo "  make deps         install missing Debian 12 packages (apt-get, as root)"
 	@echo "  make build        configure and build all C++ and Verilated targets"
 	@echo "  make data         fetch datasets into ./data if no lookup path has them"
@@ -75,7 +76,7 @@ format:
 	@find common golden trainer importer sim tests -name '*.[ch]pp' | xargs clang-format -i
 
 # ---- RTL array (issue 3): docs/ARCHITECTURE.md, docs/REGISTERS.md --------------------------
-# lint: verilator --lint-only -Wall (waivers in rtl/lint.vlt) + Yosys read/hierarchy of rtl/ttq_*.sv
+# lint: verilator --lint-only -Wall + Yosys read/hierarchy of ttq_accel and dense_accel (scripts/lint)
 # regress: SEEDS runs of ttq-rtl-test (REGRESS_LAYERS random layers each) on JOBS cores;
 #          summary table + $(REPORTS)/regress.json
 REGRESS_LAYERS ?= 10
@@ -160,11 +161,14 @@ endef
 # SYNTH_PARAMS=WinRows=2,SweepRows=8 synthesizes the array with other parameter values (the layer's
 # cycles follow them); SYNTH_RANDOM=0.9 times a random layer of conv2's shape with 90% zeros
 # instead of the trained one; SYNTH_REPORT names the report (default synth).
+# SYNTH_DESIGNS=dense synthesizes one design only (default both: ttq,dense).
 SYNTH_PARAMS ?=
 SYNTH_RANDOM ?=
 SYNTH_REPORT ?= synth
+SYNTH_DESIGNS ?= ttq,dense
 synth: deps $(BUILD)/CMakeCache.txt
-	$(call synth_run,synth --report $(SYNTH_REPORT) $(if $(SYNTH_PARAMS),--ttq-params $(SYNTH_PARAMS)) \
+	$(call synth_run,synth --report $(SYNTH_REPORT) --designs $(SYNTH_DESIGNS) \
+	  $(if $(SYNTH_PARAMS),--ttq-params $(SYNTH_PARAMS)) \
 	  $(if $(SYNTH_RANDOM),--random-sparsity $(SYNTH_RANDOM)))
 
 # The same comparison on the conv2 layer of the 50%-sparse model of `make train-sparse` (the
@@ -174,12 +178,20 @@ synth-sparse: deps $(BUILD)/CMakeCache.txt
 	@test -f $(SPARSE_MODEL) || { echo "synth-sparse: $(SPARSE_MODEL) not found: run make train-sparse first" >&2; exit 1; }
 	$(call synth_run,synth --model $(SPARSE_MODEL) --report synth-sparse50)
 
-# SWEEP_PES / SWEEP_LANES (comma lists) and SWEEP_REPORT (report name) change the sweep's points.
+# SWEEP_PES / SWEEP_LANES (comma lists) and SWEEP_REPORT (report name) change the ternary sweep's
+# points; SWEEP_DENSE_PES / SWEEP_DENSE_LANES the dense baseline's (its own sweep over PEs and
+# lanes: $(REPORTS)/$(SWEEP_REPORT)_dense.json|.md|.png). SWEEP_DESIGNS=dense runs only that one.
 SWEEP_PES    ?= 4,8,16,32
 SWEEP_LANES  ?= 2,4
+SWEEP_DENSE_PES   ?= 4,8,16,32
+SWEEP_DENSE_LANES ?= 2,4,8
 SWEEP_REPORT ?= synth_sweep
+SWEEP_DESIGNS ?= ttq,dense
 synth-sweep: deps $(BUILD)/CMakeCache.txt
-	$(call synth_run,sweep --pes $(SWEEP_PES) --lanes $(SWEEP_LANES) --report $(SWEEP_REPORT))
+	$(if $(findstring dense,$(SWEEP_DESIGNS)),$(call synth_run,sweep --designs dense \
+	  --pes $(SWEEP_DENSE_PES) --lanes $(SWEEP_DENSE_LANES) --report $(SWEEP_REPORT)_dense))
+	$(if $(findstring ttq,$(SWEEP_DESIGNS)),$(call synth_run,sweep --designs ttq \
+	  --pes $(SWEEP_PES) --lanes $(SWEEP_LANES) --report $(SWEEP_REPORT)))
 
 # ---- benchmarks: each part adds its bench script to scripts/bench.d/ ----------------------
 bench: build

@@ -1,21 +1,28 @@
-// ttq_accel: sparse ternary PE array for TTQ layers (docs/ARCHITECTURE.md, docs/REGISTERS.md).
-// Weights arrive as a compiled program (per-PE lists of nonzero weights, sorted by input index,
-// Lanes per op) on s_axis_w; activation vectors on s_axis_a; two outputs per beat leave on
-// m_axis_r. Zero weights are never visited, so the cycles of a layer follow its nonzero count.
-// Reset: rst_ni is active-low and synchronous to clk_i; it clears every control flop.
-module ttq_accel #(
-  parameter int unsigned NumPes    = 16,
-  parameter int unsigned Lanes     = 4,
-  parameter int unsigned RowBytes  = 8,
-  parameter int unsigned WinRows   = 3,
-  parameter int unsigned SweepRows = 16,
-  parameter int unsigned AdvBits   = 3,
-  parameter int unsigned ActBits   = 8,
-  parameter int unsigned MaxFanIn  = 2048,
-  parameter int unsigned MaxOuts   = 64,
-  parameter int unsigned OpDepth   = 1024,
-  parameter int unsigned AccW      = ActBits + $clog2(MaxFanIn + 1),
-  localparam int unsigned BeatW    = 2 * RowBytes * 8
+// ttq_accel: N:M group-sparse ternary PE array for TTQ layers (docs/ARCHITECTURE.md,
+// docs/REGISTERS.md, register map and codes in rtl/contract/ttq_contract.json).
+//
+// Weights arrive as a compiled program on s_axis_w: a list of steps, each holding, for every PE,
+// Groups x GroupNnz slots {code, index in group} and a descriptor (window advance, last of round),
+// plus the output parameters of every output of the pass. Activation vectors arrive on s_axis_a,
+// one window of Groups x GroupSize bytes per beat, and are broadcast to all PEs: per step every
+// PE adds the window bytes its slots select into its P (+1) or N (-1) sum. Each PE owns one output
+// per round; a vector takes ROUNDS rounds. Results leave one per beat on m_axis_r, in channel
+// order. A layer trained N:M needs one step per window; a group with more than GroupNnz nonzeros
+// takes extra steps, and windows with no nonzero weight in any PE are skipped.
+// Reset: rst_ni is active-low and synchronous to clk_i; it clears every control flop. Memories
+// (weights, descriptors, activations, output parameters) are sram_array instances (SRAM macros).
+module ttq_accel
+#(
+  parameter int unsigned NumPes    = ttq_pkg::DefNumPes,
+  parameter int unsigned GroupSize = ttq_pkg::DefGroupSize,
+  parameter int unsigned GroupNnz  = ttq_pkg::DefGroupNnz,
+  parameter int unsigned Groups    = ttq_pkg::DefGroups,
+  parameter int unsigned MaxFanIn  = ttq_pkg::DefMaxFanIn,
+  parameter int unsigned MaxOuts   = ttq_pkg::DefMaxOuts,
+  parameter int unsigned WDepth    = ttq_pkg::DefWDepth,
+  parameter int unsigned AccW      = 8 + $clog2(MaxFanIn + 1),
+  localparam int unsigned WinBytes = Groups * GroupSize,
+  localparam int unsigned BeatW    = WinBytes * 8
 ) (
   input  logic              clk_i,
   input  logic              rst_ni,
@@ -42,139 +49,132 @@ module ttq_accel #(
   input  logic              s_axis_w_tvalid_i,
   output logic              s_axis_w_tready_o,
   input  logic              s_axis_w_tlast_i,
-  // AXI4-Stream: activations
+  // AXI4-Stream: activations, one window per beat
   input  logic [BeatW-1:0]  s_axis_a_tdata_i,
   input  logic              s_axis_a_tvalid_i,
   output logic              s_axis_a_tready_o,
   input  logic              s_axis_a_tlast_i,
-  // AXI4-Stream: results
-  output logic [31:0]       m_axis_r_tdata_o,
-  output logic [3:0]        m_axis_r_tkeep_o,
+  // AXI4-Stream: results, {id, y} per beat
+  output logic [15:0]       m_axis_r_tdata_o,
   output logic              m_axis_r_tvalid_o,
   input  logic              m_axis_r_tready_i,
   output logic              m_axis_r_tlast_o,
   output logic              irq_o
 );
-  localparam int unsigned MaxRounds = (MaxOuts + NumPes - 1) / NumPes;
-  localparam int unsigned IdxW      = $clog2(WinRows * RowBytes);
-  localparam int unsigned OpW       = Lanes * (2 + IdxW) + AdvBits + 1;
-  localparam int unsigned OpAddrW   = $clog2(OpDepth);
-  localparam int unsigned EntDepth  = MaxRounds * NumPes;
-  localparam int unsigned EntAW     = $clog2(EntDepth);
-  localparam int unsigned PosW      = 16;
-  localparam int unsigned RoundW    = 8;
-  localparam int unsigned VecW      = 32;
-  localparam int unsigned CntW      = $clog2(Lanes + 1);
-  localparam int unsigned NnzW      = $clog2(NumPes * Lanes + 1);
-  localparam int unsigned RowW      = RowBytes * 8;
-  localparam int unsigned PairCntW  = $clog2((MaxFanIn + 2 * RowBytes - 1) / (2 * RowBytes) + 1);
+  localparam int unsigned Slots    = Groups * GroupNnz;
+  localparam int unsigned IdxW     = GroupSize > 1 ? $clog2(GroupSize) : 1;
+  localparam int unsigned SlotBits = 2 + IdxW;
+  localparam int unsigned PeBits   = Slots * SlotBits;
+  localparam int unsigned SlotW    = NumPes * PeBits;
+  localparam int unsigned SlotCols = (SlotW + 31) / 32;
+  localparam int unsigned MaxWins  = (MaxFanIn + WinBytes - 1) / WinBytes;
+  localparam int unsigned WinW     = MaxWins > 1 ? $clog2(MaxWins) : 1;
+  localparam int unsigned WAddrW   = $clog2(WDepth);
+  localparam int unsigned PAddrW   = MaxOuts > 1 ? $clog2(MaxOuts) : 1;
+  localparam int unsigned PeNnzW   = $clog2(Slots + 1);
+  localparam int unsigned NnzW     = $clog2(NumPes * Slots + 1);
 
   // ---------------- elaboration checks ----------------
-  if (NumPes < 2 || NumPes % 2 != 0 || NumPes > 128) begin : gen_chk_pes
-    $error("ttq_accel: NumPes must be even, 2..128, got %0d", NumPes);
+  if (NumPes < 1 || NumPes > 128) begin : gen_chk_pes
+    $error("ttq_accel: NumPes must be 1..128, got %0d", NumPes);
   end
-  if (Lanes < 1 || Lanes > 16) begin : gen_chk_lanes
-    $error("ttq_accel: Lanes must be 1..16, got %0d", Lanes);
+  if (GroupSize < 1 || GroupSize > 15 || (GroupSize & (GroupSize - 1)) != 0) begin : gen_chk_m
+    $error("ttq_accel: GroupSize (M) must be a power of 2 below 16, got %0d", GroupSize);
   end
-  if (ActBits != 8) begin : gen_chk_act
-    $error("ttq_accel: the arithmetic contract fixes ActBits = 8, got %0d", ActBits);
+  if (GroupNnz < 1 || GroupNnz > GroupSize) begin : gen_chk_n
+    $error("ttq_accel: GroupNnz (N) must be 1..GroupSize, got %0d", GroupNnz);
   end
-  if (AccW != ActBits + $clog2(MaxFanIn + 1)) begin : gen_chk_accw
-    $error("ttq_accel: AccW must be ActBits + clog2(MaxFanIn+1) = %0d, got %0d",
-           ActBits + $clog2(MaxFanIn + 1), AccW);
+  if (Groups < 1 || (WinBytes & (WinBytes - 1)) != 0 || WinBytes > 64) begin : gen_chk_g
+    $error("ttq_accel: Groups*GroupSize must be a power of 2 up to 64, got %0d", WinBytes);
   end
-  if (MaxFanIn < 1 || MaxFanIn > 65535) begin : gen_chk_fanin
-    $error("ttq_accel: MaxFanIn must be 1..65535, got %0d", MaxFanIn);
+  if (MaxFanIn < 2 || MaxFanIn > 65535 || MaxFanIn % WinBytes != 0) begin : gen_chk_fan
+    $error("ttq_accel: MaxFanIn must be 2..65535 and a multiple of %0d, got %0d", WinBytes,
+           MaxFanIn);
   end
-  if (MaxOuts < 1 || MaxOuts > 256) begin : gen_chk_outs
-    $error("ttq_accel: MaxOuts must be 1..256 (8-bit output ids), got %0d", MaxOuts);
+  if (MaxOuts < 1 || MaxOuts > 256 || MaxOuts % NumPes != 0) begin : gen_chk_outs
+    $error("ttq_accel: MaxOuts must be 1..256 and a multiple of NumPes, got %0d", MaxOuts);
   end
-  if (OpW > 64) begin : gen_chk_opw
-    $error("ttq_accel: op word of %0d bits exceeds 64; use fewer Lanes", OpW);
+  if (WDepth < 2 || (WDepth & (WDepth - 1)) != 0 || WDepth > 32768) begin : gen_chk_wdepth
+    $error("ttq_accel: WDepth must be a power of 2, 2..32768, got %0d", WDepth);
   end
-  if (OpDepth < 2 || (OpDepth & (OpDepth - 1)) != 0) begin : gen_chk_opd
-    $error("ttq_accel: OpDepth must be a power of 2 >= 2, got %0d", OpDepth);
-  end
-  if (AdvBits < 1 || AdvBits > 8) begin : gen_chk_adv
-    $error("ttq_accel: AdvBits must be 1..8, got %0d", AdvBits);
-  end
-  if (WinRows < 1 || WinRows > 8 || WinRows + 2 > SweepRows) begin : gen_chk_win
-    $error("ttq_accel: need 1 <= WinRows <= 8 and WinRows + 2 <= SweepRows, got %0d, %0d",
-           WinRows, SweepRows);
-  end
-  if (2 * ((MaxFanIn + 2 * RowBytes - 1) / (2 * RowBytes)) * (MaxRounds + 1) >= (1 << (PosW - 2)))
-  begin : gen_chk_pos
-    $error("ttq_accel: sweep position counters (%0d bits) too narrow for MaxFanIn %0d", PosW, MaxFanIn);
+  if (AccW != 8 + $clog2(MaxFanIn + 1)) begin : gen_chk_acc
+    $error("ttq_accel: AccW must be 8 + clog2(MaxFanIn + 1) (arithmetic contract)");
   end
 
-  // ---------------- register block ----------------
-  logic                start, run_q, done_pulse;
-  logic [15:0]         fan_in;
-  logic [RoundW-1:0]   rounds;
-  logic [VecW-1:0]     nvec;
-  logic                relu;
-  logic [PairCntW-1:0] row_pairs;
-  logic [PosW-1:0]     round_rows;
-  logic                busy_inc, stall_inc;
-  logic [NnzW-1:0]     nnz_inc;
-  logic [1:0]          results_inc;
-  logic                err, wl_err, tlast_err;
-  logic [3:0]          err_code, wl_err_code;
-  logic                wl_first, wl_beat, wl_active;
+  // ---------------- registers ----------------
+  logic              start, run_q, done;
+  logic [WinW:0]     wins;
+  logic [7:0]        rounds, last_outs;
+  logic [31:0]       nvec;
+  logic              relu;
+  logic [15:0]       nsteps, nparams;
+  logic              wl_err, wl_first, wl_beat, wl_active, act_err;
+  logic [3:0]        wl_err_code;
+  logic              busy_inc_q, stall_inc_q, result_inc;
+  logic [NnzW-1:0]   nnz_inc_q;
 
   ttq_regs #(
-    .NumPes(NumPes), .Lanes(Lanes), .RowBytes(RowBytes), .WinRows(WinRows),
-    .SweepRows(SweepRows), .AdvBits(AdvBits), .MaxFanIn(MaxFanIn), .MaxOuts(MaxOuts),
-    .OpDepth(OpDepth), .MaxRounds(MaxRounds), .PosW(PosW), .RoundW(RoundW), .VecW(VecW),
-    .NnzW(NnzW)
+    .NumPes(NumPes), .GroupSize(GroupSize), .GroupNnz(GroupNnz), .Groups(Groups),
+    .MaxFanIn(MaxFanIn), .MaxOuts(MaxOuts), .WDepth(WDepth), .WinW(WinW), .NnzW(NnzW)
   ) u_regs (
     .clk_i, .rst_ni,
-    .s_axil_awaddr_i, .s_axil_awvalid_i, .s_axil_awready_o,
-    .s_axil_wdata_i, .s_axil_wstrb_i, .s_axil_wvalid_i, .s_axil_wready_o,
-    .s_axil_bresp_o, .s_axil_bvalid_o, .s_axil_bready_i,
-    .s_axil_araddr_i, .s_axil_arvalid_i, .s_axil_arready_o,
-    .s_axil_rdata_o, .s_axil_rresp_o, .s_axil_rvalid_o, .s_axil_rready_i,
+    .s_axil_awaddr_i, .s_axil_awvalid_i, .s_axil_awready_o, .s_axil_wdata_i, .s_axil_wstrb_i,
+    .s_axil_wvalid_i, .s_axil_wready_o, .s_axil_bresp_o, .s_axil_bvalid_o, .s_axil_bready_i,
+    .s_axil_araddr_i, .s_axil_arvalid_i, .s_axil_arready_o, .s_axil_rdata_o, .s_axil_rresp_o,
+    .s_axil_rvalid_o, .s_axil_rready_i,
+    .nsteps_i      (nsteps),
+    .nparams_i     (nparams),
     .start_o       (start),
     .run_i         (run_q),
-    .done_i        (done_pulse),
-    .fan_in_o      (fan_in),
+    .done_i        (done),
+    .wins_o        (wins),
     .rounds_o      (rounds),
+    .last_outs_o   (last_outs),
     .nvec_o        (nvec),
     .relu_o        (relu),
-    .row_pairs_o   (row_pairs),
-    .round_rows_o  (round_rows),
-    .busy_inc_i    (busy_inc),
-    .stall_inc_i   (stall_inc),
-    .nnz_inc_i     (nnz_inc),
-    .results_inc_i (results_inc),
-    .err_i         (err),
-    .err_code_i    (err_code),
+    .busy_inc_i    (busy_inc_q),
+    .stall_inc_i   (stall_inc_q),
+    .nnz_inc_i     (nnz_inc_q),
+    .results_inc_i (result_inc),
+    .err_i         (wl_err || act_err),
+    .err_code_i    (act_err ? ttq_pkg::ErrActTlast : wl_err_code),
     .wl_first_i    (wl_first),
     .wl_beat_i     (wl_beat),
     .wl_active_i   (wl_active),
     .irq_o
   );
 
-  // ---------------- program loader ----------------
-  logic [NumPes-1:0]  op_we;
-  logic [OpAddrW-1:0] op_waddr;
-  logic [OpW-1:0]     op_wdata;
-  logic               ent_we;
-  logic [EntAW-1:0]   ent_waddr;
-  logic [78:0]        ent_wdata;
+  // A run of zero vectors is done at once.
+  logic drain_done;
+  assign done = drain_done || (run_q && nvec == '0);
+  always_ff @(posedge clk_i) begin
+    if (!rst_ni) run_q <= 1'b0;
+    else if (start) run_q <= 1'b1;
+    else if (done) run_q <= 1'b0;
+  end
 
-  ttq_wload #(
-    .NumPes(NumPes), .OpW(OpW), .OpDepth(OpDepth), .EntDepth(EntDepth)
-  ) u_wload (
+  // ---------------- weight loader and memories ----------------
+  logic                slot_we, desc_we, par_we;
+  logic [SlotCols-1:0] slot_wmask;
+  logic [2:0]          par_wmask;
+  logic [WAddrW-1:0]   w_waddr;
+  logic [PAddrW-1:0]   par_waddr;
+  logic [31:0]         w_wdata;
+
+  ttq_wload #(.SlotW(SlotW), .WDepth(WDepth), .MaxOuts(MaxOuts)) u_wload (
     .clk_i, .rst_ni,
-    .run_i             (run_q || start),
+    .run_i             (run_q),
     .s_axis_w_tdata_i, .s_axis_w_tvalid_i, .s_axis_w_tready_o, .s_axis_w_tlast_i,
-    .op_we_o           (op_we),
-    .op_waddr_o        (op_waddr),
-    .op_wdata_o        (op_wdata),
-    .ent_we_o          (ent_we),
-    .ent_waddr_o       (ent_waddr),
-    .ent_wdata_o       (ent_wdata),
+    .slot_we_o         (slot_we),
+    .slot_wmask_o      (slot_wmask),
+    .desc_we_o         (desc_we),
+    .w_waddr_o         (w_waddr),
+    .w_wdata_o         (w_wdata),
+    .par_we_o          (par_we),
+    .par_wmask_o       (par_wmask),
+    .par_waddr_o       (par_waddr),
+    .nsteps_o          (nsteps),
+    .nparams_o         (nparams),
     .err_o             (wl_err),
     .err_code_o        (wl_err_code),
     .first_o           (wl_first),
@@ -182,206 +182,162 @@ module ttq_accel #(
     .active_o          (wl_active)
   );
 
-  // ---------------- feeder and sweep buffer ----------------
-  logic [NumPes*PosW-1:0]    pe_pos;
-  logic                      sweep_we;
-  logic [$clog2(SweepRows/2)-1:0] sweep_pair;
-  logic [BeatW-1:0]          sweep_data;
-  logic [PosW-1:0]           rows_avail;
-  logic [SweepRows*RowW-1:0] sweep_rows;
-  logic                      starve, fed_all;
+  logic              issue, d_re;
+  logic [WAddrW-1:0] d_raddr, w_raddr;
+  logic [7:0]        d_rdata;
+  logic [SlotW-1:0]  slot_rdata;
+  logic [WinW:0]     a_raddr, a_waddr;
+  logic [BeatW-1:0]  a_rdata, a_wdata;
+  logic              a_we;
 
-  ttq_feeder #(
-    .NumPes(NumPes), .RowBytes(RowBytes), .SweepRows(SweepRows), .MaxFanIn(MaxFanIn),
-    .PosW(PosW), .RoundW(RoundW), .VecW(VecW)
-  ) u_feeder (
+  // Every column sees the loader's word; the column mask picks the one written.
+  logic [SlotCols*32-1:0] slot_wdata;
+  assign slot_wdata = {SlotCols{w_wdata}};
+  sram_array #(.Width(SlotW), .Depth(WDepth)) u_wmem (
+    .clk_i, .we_i(slot_we), .wmask_i(slot_wmask), .waddr_i(w_waddr),
+    .wdata_i(slot_wdata[SlotW-1:0]),
+    .re_i(issue), .raddr_i(w_raddr), .rdata_o(slot_rdata)
+  );
+  sram_array #(.Width(8), .Depth(WDepth)) u_dmem (
+    .clk_i, .we_i(desc_we), .wmask_i(1'b1), .waddr_i(w_waddr), .wdata_i(w_wdata[7:0]),
+    .re_i(d_re), .raddr_i(d_raddr), .rdata_o(d_rdata)
+  );
+  sram_array #(.Width(BeatW), .Depth(2 * (1 << WinW))) u_amem (
+    .clk_i, .we_i(a_we), .wmask_i('1), .waddr_i(a_waddr), .wdata_i(a_wdata),
+    .re_i(issue), .raddr_i(a_raddr), .rdata_o(a_rdata)
+  );
+
+  // ---------------- activations in ----------------
+  logic [1:0] full;
+  logic       release_bank, rel_bank;
+  ttq_feeder #(.BeatW(BeatW), .WinW(WinW)) u_feeder (
     .clk_i, .rst_ni,
-    .start_i      (start),
-    .run_i        (run_q),
-    .nvec_i       (nvec),
-    .rounds_i     (rounds),
-    .row_pairs_i  (row_pairs),
+    .start_i (start),
+    .run_i   (run_q),
+    .wins_i  (wins),
+    .nvec_i  (nvec),
     .s_axis_a_tdata_i, .s_axis_a_tvalid_i, .s_axis_a_tready_o, .s_axis_a_tlast_i,
-    .pe_pos_i     (pe_pos),
-    .sweep_we_o   (sweep_we),
-    .sweep_pair_o (sweep_pair),
-    .sweep_data_o (sweep_data),
-    .rows_avail_o (rows_avail),
-    .starve_o     (starve),
-    .fed_all_o    (fed_all),
-    .tlast_err_o  (tlast_err)
+    .we_o       (a_we),
+    .waddr_o    (a_waddr),
+    .wdata_o    (a_wdata),
+    .release_i  (release_bank),
+    .rel_bank_i (rel_bank),
+    .full_o     (full),
+    .err_o      (act_err)
   );
 
-  ttq_sweep_buf #(.RowBytes(RowBytes), .SweepRows(SweepRows)) u_sweep (
-    .clk_i,
-    .we_i    (sweep_we),
-    .wpair_i (sweep_pair),
-    .wdata_i (sweep_data),
-    .rows_o  (sweep_rows)
+  // ---------------- sequencer ----------------
+  logic       rec_busy, s2_vld, s2_last, s2_final, wait_act;
+  logic [7:0] s2_round;
+  ttq_seq #(.WDepth(WDepth), .WinW(WinW)) u_seq (
+    .clk_i, .rst_ni,
+    .start_i    (start),
+    .run_i      (run_q),
+    .nsteps_i   (nsteps),
+    .rounds_i   (rounds),
+    .nvec_i     (nvec),
+    .full_i     (full),
+    .rec_busy_i (rec_busy),
+    .d_re_o     (d_re),
+    .d_raddr_o  (d_raddr),
+    .d_rdata_i  (d_rdata),
+    .issue_o    (issue),
+    .w_raddr_o  (w_raddr),
+    .a_raddr_o  (a_raddr),
+    .release_o  (release_bank),
+    .rel_bank_o (rel_bank),
+    .s2_vld_o   (s2_vld),
+    .s2_last_o  (s2_last),
+    .s2_round_o (s2_round),
+    .s2_final_o (s2_final),
+    .wait_act_o (wait_act)
   );
+
+  // Stage 1 -> 2: the SRAM outputs are registered before any logic (they arrive late in the
+  // cycle, after the falling edge). Datapath, no reset.
+  logic [SlotW-1:0] slot_q;
+  logic [BeatW-1:0] win_q;
+  always_ff @(posedge clk_i) begin
+    slot_q <= slot_rdata;
+    win_q  <= a_rdata;
+  end
 
   // ---------------- PE array ----------------
-  logic [NumPes-1:0]      rec_vld, rec_take, pe_fire;
-  logic [NumPes*AccW-1:0] rec_p, rec_n;
-  logic [NumPes*CntW-1:0] pe_nnz;
-
+  logic [NumPes*AccW-1:0]   pe_p, pe_n;
+  logic [NumPes*PeNnzW-1:0] pe_nnz;
   for (genvar p = 0; p < NumPes; p++) begin : gen_pe
-    ttq_pe #(
-      .Lanes(Lanes), .RowBytes(RowBytes), .WinRows(WinRows), .SweepRows(SweepRows),
-      .AdvBits(AdvBits), .AccW(AccW), .OpDepth(OpDepth), .PosW(PosW), .RoundW(RoundW),
-      .VecW(VecW)
-    ) u_pe (
-      .clk_i, .rst_ni,
-      .start_i      (start),
-      .rounds_i     (rounds),
-      .nvec_i       (nvec),
-      .round_rows_i (round_rows),
-      .op_we_i      (op_we[p]),
-      .op_waddr_i   (op_waddr),
-      .op_wdata_i   (op_wdata),
-      .sweep_rows_i (sweep_rows),
-      .rows_avail_i (rows_avail),
-      .pos_o        (pe_pos[p*PosW +: PosW]),
-      .rec_vld_o    (rec_vld[p]),
-      .rec_p_o      (rec_p[p*AccW +: AccW]),
-      .rec_n_o      (rec_n[p*AccW +: AccW]),
-      .rec_take_i   (rec_take[p]),
-      .fire_o       (pe_fire[p]),
-      .nnz_o        (pe_nnz[p*CntW +: CntW])
+    ttq_pe #(.GroupSize(GroupSize), .GroupNnz(GroupNnz), .Groups(Groups), .AccW(AccW)) u_pe (
+      .clk_i,
+      .clear_i (start),
+      .vld_i   (s2_vld),
+      .last_i  (s2_last),
+      .win_i   (win_q),
+      .slots_i (slot_q[p*PeBits +: PeBits]),
+      .p_o     (pe_p[p*AccW +: AccW]),
+      .n_o     (pe_n[p*AccW +: AccW]),
+      .nnz_o   (pe_nnz[p*PeNnzW +: PeNnzW])
     );
   end
 
-  // ---------------- collector and output units ----------------
-  logic              adv, coll_done;
-  logic [1:0]        s1_vld, s1_last;
-  logic [2*8-1:0]    s1_id;
-  logic [2*AccW-1:0] s1_p, s1_n;
-  logic [2*16-1:0]   s1_mp, s1_mn;
-  logic [2*32-1:0]   s1_bias;
-  logic [2*5-1:0]    s1_shift;
-
-  ttq_collector #(
-    .NumPes(NumPes), .AccW(AccW), .MaxRounds(MaxRounds), .RoundW(RoundW), .VecW(VecW)
-  ) u_coll (
-    .clk_i, .rst_ni,
-    .start_i     (start),
-    .run_i       (run_q),
-    .rounds_i    (rounds),
-    .nvec_i      (nvec),
-    .ent_we_i    (ent_we),
-    .ent_waddr_i (ent_waddr),
-    .ent_wdata_i (ent_wdata),
-    .rec_vld_i   (rec_vld),
-    .rec_p_i     (rec_p),
-    .rec_n_i     (rec_n),
-    .rec_take_o  (rec_take),
-    .adv_i       (adv),
-    .s1_vld_o    (s1_vld),
-    .s1_id_o     (s1_id),
-    .s1_p_o      (s1_p),
-    .s1_n_o      (s1_n),
-    .s1_mp_o     (s1_mp),
-    .s1_mn_o     (s1_mn),
-    .s1_bias_o   (s1_bias),
-    .s1_shift_o  (s1_shift),
-    .s1_last_o   (s1_last),
-    .done_o      (coll_done)
+  // ---------------- records, output unit, results ----------------
+  logic              par_re;
+  logic [PAddrW-1:0] par_raddr;
+  logic [95:0]       par_rdata;
+  sram_array #(.Width(96), .Depth(MaxOuts < 2 ? 2 : MaxOuts)) u_pmem (
+    .clk_i, .we_i(par_we), .wmask_i(par_wmask), .waddr_i(par_waddr), .wdata_i({3{w_wdata}}),
+    .re_i(par_re), .raddr_i(par_raddr), .rdata_o(par_rdata)
   );
 
-  logic [1:0]   u_vld, u_last, u_busy;
-  logic [7:0]   u_id [2], u_y [2];
-  for (genvar s = 0; s < 2; s++) begin : gen_out
-    ttq_out_unit #(.AccW(AccW)) u_out (
-      .clk_i, .rst_ni,
-      .clear_i (start),
-      .en_i    (adv),
-      .relu_i  (relu),
-      .vld_i   (s1_vld[s]),
-      .id_i    (s1_id[s*8 +: 8]),
-      .p_i     (s1_p[s*AccW +: AccW]),
-      .n_i     (s1_n[s*AccW +: AccW]),
-      .mp_i    (s1_mp[s*16 +: 16]),
-      .mn_i    (s1_mn[s*16 +: 16]),
-      .bias_i  (s1_bias[s*32 +: 32]),
-      .shift_i (s1_shift[s*5 +: 5]),
-      .last_i  (s1_last[s]),
-      .vld_o   (u_vld[s]),
-      .id_o    (u_id[s]),
-      .y_o     (u_y[s]),
-      .last_o  (u_last[s]),
-      .busy_o  (u_busy[s])
-    );
-  end
+  ttq_drain #(.NumPes(NumPes), .AccW(AccW), .MaxOuts(MaxOuts)) u_drain (
+    .clk_i, .rst_ni,
+    .start_i     (start),
+    .relu_i      (relu),
+    .last_outs_i (last_outs),
+    .nvec_i      (nvec),
+    .rec_load_i  (s2_vld && s2_last),
+    .rec_round_i (s2_round),
+    .rec_final_i (s2_final),
+    .rec_p_i     (pe_p),
+    .rec_n_i     (pe_n),
+    .rec_busy_o  (rec_busy),
+    .par_re_o    (par_re),
+    .par_raddr_o (par_raddr),
+    .par_rdata_i (par_rdata),
+    .m_axis_r_tvalid_o, .m_axis_r_tready_i, .m_axis_r_tdata_o, .m_axis_r_tlast_o,
+    .result_o    (result_inc),
+    .done_o      (drain_done)
+  );
 
-  // Result beat: slot 0 always valid when the beat is; the whole output pipeline advances when
-  // the beat register is empty or being accepted.
-  assign m_axis_r_tvalid_o = u_vld[0];
-  assign m_axis_r_tdata_o  = {u_id[1], u_y[1], u_id[0], u_y[0]};
-  assign m_axis_r_tkeep_o  = {u_vld[1], u_vld[1], 2'b11};
-  assign m_axis_r_tlast_o  = u_last[0] || (u_vld[1] && u_last[1]);
-  assign adv               = !m_axis_r_tvalid_o || m_axis_r_tready_i;
-
-  // ---------------- run control and events ----------------
-  logic pipe_empty;
-  assign pipe_empty = s1_vld == 2'b00 && u_busy == 2'b00;
-  // Done when every vector has been consumed and every result accepted.
-  assign done_pulse = run_q && coll_done && fed_all && pipe_empty;
-
-  always_ff @(posedge clk_i) begin
-    if (!rst_ni) begin
-      run_q <= 1'b0;
-    end else if (start) begin
-      run_q <= 1'b1;
-    end else if (done_pulse) begin
-      run_q <= 1'b0;
-    end
-  end
-
-  // The PE events arrive registered (one cycle after the fire) and are summed into a register:
-  // BUSY and NNZ count two cycles late, long before the run ends (results follow every fire).
-  logic [NnzW-1:0] nnz_sum, nnz_sum_q;
-  logic            busy_q;
+  // ---------------- performance events ----------------
+  // Nonzero slots are summed over the PEs into a register (off the PE path); they count within
+  // the run, which ends at least 6 cycles after the last step's stage 2.
+  logic [NnzW-1:0] nnz_sum;
   always_comb begin
     nnz_sum = '0;
-    for (int p = 0; p < NumPes; p++) nnz_sum = nnz_sum + NnzW'(pe_nnz[p*CntW +: CntW]);
+    for (int p = 0; p < NumPes; p++) nnz_sum = nnz_sum + NnzW'(pe_nnz[p*PeNnzW +: PeNnzW]);
   end
   always_ff @(posedge clk_i) begin
-    if (!rst_ni || start) begin
-      nnz_sum_q <= '0;
-      busy_q    <= 1'b0;
+    if (!rst_ni) begin
+      busy_inc_q  <= 1'b0;
+      stall_inc_q <= 1'b0;
+      nnz_inc_q   <= '0;
     end else begin
-      nnz_sum_q <= nnz_sum;
-      busy_q    <= pe_fire != '0;
+      busy_inc_q  <= issue;
+      stall_inc_q <= run_q && (wait_act || (m_axis_r_tvalid_o && !m_axis_r_tready_i));
+      nnz_inc_q   <= nnz_sum;
     end
   end
-  assign nnz_inc     = nnz_sum_q;
-  assign busy_inc    = run_q && busy_q;
-  assign stall_inc   = run_q && ((m_axis_r_tvalid_o && !m_axis_r_tready_i) || starve);
-  assign results_inc = (m_axis_r_tvalid_o && m_axis_r_tready_i) ? (u_vld[1] ? 2'd2 : 2'd1) : 2'd0;
-  assign err         = wl_err || tlast_err;
-  assign err_code    = wl_err ? wl_err_code : 4'd5;
-
-  // fan_in is only needed through row_pairs / round_rows.
-  logic unused_fan_in;
-  assign unused_fan_in = ^fan_in;
 
 `ifdef TTQ_ASSERT
-  // AXI4-Stream: an offered result beat is held, unchanged, until accepted.
+  // AXI4-Stream: a result beat is held stable until accepted.
   logic        r_hold_q;
-  logic [31:0] r_data_q;
-  logic [3:0]  r_keep_q;
-  logic        r_last_q;
+  logic [16:0] r_prev_q;
   always_ff @(posedge clk_i) begin
     r_hold_q <= rst_ni && m_axis_r_tvalid_o && !m_axis_r_tready_i;
-    r_data_q <= m_axis_r_tdata_o;
-    r_keep_q <= m_axis_r_tkeep_o;
-    r_last_q <= m_axis_r_tlast_o;
-    if (rst_ni && r_hold_q) begin
-      if (!m_axis_r_tvalid_o) $error("ttq_accel: m_axis_r tvalid dropped before tready");
-      if (m_axis_r_tdata_o != r_data_q || m_axis_r_tkeep_o != r_keep_q ||
-          m_axis_r_tlast_o != r_last_q)
-        $error("ttq_accel: m_axis_r beat changed while stalled");
-    end
+    r_prev_q <= {m_axis_r_tlast_o, m_axis_r_tdata_o};
+    if (rst_ni && r_hold_q && (!m_axis_r_tvalid_o ||
+                               r_prev_q != {m_axis_r_tlast_o, m_axis_r_tdata_o}))
+      $error("ttq_accel: result beat changed or dropped while stalled");
   end
 `endif
 endmodule

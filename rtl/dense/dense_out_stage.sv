@@ -2,9 +2,10 @@
 // for an int8-weight layer, where P is the signed dot product and N is 0:
 //   y = saturate8(relu ? max(0, v) : v),  v = rounding_shift(Mp * P + B, S)
 // rounding_shift(v, s) = (v + 2^(s-1)) >>> s for s > 0, v for s == 0.
-// Four pipeline stages that all stall together while the result is not accepted:
-//   0 register the operands; 1 four partial products P * Mp[4k+3:4k] (the top one signed), and
-//   B plus the rounding constant; 2 add the five; 3 shift, clamp, saturate.
+// Four pipeline stages that never stall (dense_drain issues an output only when its result FIFO
+// has room): 0 register the operands (Mp / B / S come straight from the parameter SRAM's read
+// port); 1 four partial products P * Mp[4k+3:4k] (the top one signed), and B plus the rounding
+// constant; 2 add the five; 3 shift, clamp, saturate.
 // Splitting Mp in 4-bit slices keeps each multiplier at four partial-product rows, which is what
 // Yosys 0.23's array multipliers need to meet 200 MHz in sky130 (docs/SYNTHESIS.md).
 module dense_out_stage #(
@@ -18,7 +19,6 @@ module dense_out_stage #(
   input  logic                   relu_i,
   // one accumulator and its channel's parameters
   input  logic                   in_valid_i,
-  output logic                   in_ready_o,
   input  logic signed [AccW-1:0] acc_i,
   input  logic signed [15:0]     mp_i,
   input  logic signed [31:0]     bias_i,
@@ -26,16 +26,11 @@ module dense_out_stage #(
   input  logic                   last_i,
   // result
   output logic                   out_valid_o,
-  input  logic                   out_ready_i,
   output logic [7:0]             out_data_o,
   output logic                   out_last_o
 );
 
-  logic       enable;
   logic [3:0] valid_q, last_q;
-
-  assign enable     = !valid_q[3] || out_ready_i;
-  assign in_ready_o = enable;
 
   // Stage 0: operands.
   logic signed [AccW-1:0] acc0_q;
@@ -86,32 +81,30 @@ module dense_out_stage #(
     end
   end
 
-  // Datapath: no reset.
+  // Datapath: no reset, no enable (a stage holding no valid result computes a don't-care).
   always_ff @(posedge clk_i) begin
-    if (enable) begin
-      acc0_q   <= acc_i;
-      mp0_q    <= mp_i;
-      bias0_q  <= bias_i;
-      shift0_q <= shift_i;
-      round0_q <= round_const;
-      for (int k = 0; k < 3; k++) begin
-        part1_q[k] <= PartW'(acc0_q) * PartW'($signed({1'b0, mp0_q[4*k +: 4]}));
-      end
-      part1_q[3] <= PartW'(acc0_q) * PartW'($signed(mp0_q[15:12]));
-      bias1_q  <= 33'(bias0_q) + $signed({1'b0, round0_q});
-      shift1_q <= shift0_q;
-      sum2_q   <= (SumW'(part1_q[3]) <<< 12) + (SumW'(part1_q[2]) <<< 8) +
-                  (SumW'(part1_q[1]) <<< 4) + SumW'(part1_q[0]) + SumW'(bias1_q);
-      shift2_q <= shift1_q;
-      y3_q     <= y_sat;
+    acc0_q   <= acc_i;
+    mp0_q    <= mp_i;
+    bias0_q  <= bias_i;
+    shift0_q <= shift_i;
+    round0_q <= round_const;
+    for (int k = 0; k < 3; k++) begin
+      part1_q[k] <= PartW'(acc0_q) * PartW'($signed({1'b0, mp0_q[4*k +: 4]}));
     end
+    part1_q[3] <= PartW'(acc0_q) * PartW'($signed(mp0_q[15:12]));
+    bias1_q  <= 33'(bias0_q) + $signed({1'b0, round0_q});
+    shift1_q <= shift0_q;
+    sum2_q   <= (SumW'(part1_q[3]) <<< 12) + (SumW'(part1_q[2]) <<< 8) +
+                (SumW'(part1_q[1]) <<< 4) + SumW'(part1_q[0]) + SumW'(bias1_q);
+    shift2_q <= shift1_q;
+    y3_q     <= y_sat;
   end
 
   always_ff @(posedge clk_i or negedge rst_ni) begin
     if (!rst_ni) begin
       valid_q <= 4'd0;
       last_q  <= 4'd0;
-    end else if (enable) begin
+    end else begin
       valid_q <= {valid_q[2:0], in_valid_i};
       last_q  <= {last_q[2:0], in_valid_i && last_i};
     end

@@ -3,14 +3,17 @@
 // product is registered as two halves, x * w[3:0] and x * w[7:4] (four partial-product rows each,
 // which is what Yosys 0.23's array multipliers need to reach 200 MHz in sky130); the tree adds
 // the 2 x Lanes halves into a registered sum (so the accumulator adder in dense_acc_bank starts at
-// flip-flops: product halves -> tree -> sum_q, then sum_q + acc). sum_o is valid two cycles after
-// valid_i. Datapath registers have no reset; only the valid bits do.
+// flip-flops). Up to 4 lanes the tree is one stage (8 operands); above 4 lanes (16 or more
+// operands, which miss 200 MHz in one stage) the sums of each group of 4 lanes are registered
+// first. sum_o is valid 2 cycles after valid_i, 3 above 4 lanes (dense_accel's PeLatency,
+// dense_cycles.hpp's pe_latency). Datapath registers have no reset; only the valid bits do.
 module dense_pe #(
   parameter int Lanes = 4,
   localparam int ProdW = 17,                       // s8 x u8 fits in 17 signed bits
   localparam int LoW = 12,                         // u8 x u4
   localparam int HiW = 13,                         // u8 x s4, signed
-  localparam int SumW = ProdW + $clog2(Lanes)      // sum of Lanes products
+  localparam int SumW = ProdW + $clog2(Lanes),     // sum of Lanes products
+  localparam int Groups = (Lanes + 3) / 4          // groups of 4 lanes
 ) (
   input  logic                        clk_i,
   input  logic                        rst_ni,
@@ -39,16 +42,43 @@ module dense_pe #(
     end
   end
 
-  logic signed [SumW-1:0] tree_sum;
+  // The sum of each group of (up to) 4 lanes' product halves.
+  logic signed [SumW-1:0] group_sum [Groups];
   always_comb begin
-    tree_sum = '0;
-    for (int l = 0; l < Lanes; l++) begin
-      tree_sum = tree_sum + (SumW'(hi_q[l]) <<< 4) + SumW'($signed({1'b0, lo_q[l]}));
+    for (int g = 0; g < Groups; g++) begin
+      group_sum[g] = '0;
+      for (int l = 4 * g; l < 4 * g + 4 && l < Lanes; l++) begin
+        group_sum[g] = group_sum[g] + (SumW'(hi_q[l]) <<< 4) + SumW'($signed({1'b0, lo_q[l]}));
+      end
     end
   end
 
+  logic sums_valid;
+  logic signed [SumW-1:0] tree_sum;
+  if (Groups > 1) begin : gen_two_stage
+    logic signed [SumW-1:0] group_q [Groups];
+    logic                   group_valid_q;
+    always_ff @(posedge clk_i) begin
+      if (prod_valid_q) begin
+        for (int g = 0; g < Groups; g++) group_q[g] <= group_sum[g];
+      end
+    end
+    always_ff @(posedge clk_i or negedge rst_ni) begin
+      if (!rst_ni) group_valid_q <= 1'b0;
+      else         group_valid_q <= prod_valid_q;
+    end
+    always_comb begin
+      tree_sum = '0;
+      for (int g = 0; g < Groups; g++) tree_sum = tree_sum + group_q[g];
+    end
+    assign sums_valid = group_valid_q;
+  end else begin : gen_one_stage
+    assign tree_sum   = group_sum[0];
+    assign sums_valid = prod_valid_q;
+  end
+
   always_ff @(posedge clk_i) begin
-    if (prod_valid_q) begin
+    if (sums_valid) begin
       sum_q <= tree_sum;
     end
   end
@@ -59,7 +89,7 @@ module dense_pe #(
       sum_valid_q  <= 1'b0;
     end else begin
       prod_valid_q <= valid_i;
-      sum_valid_q  <= prod_valid_q;
+      sum_valid_q  <= sums_valid;
     end
   end
 

@@ -6,7 +6,9 @@ INT8 baseline, with the layer-time comparison and the sweep. `make synth` / `mak
   run.py sweep [--build build] [--clock-ns 5.0] [--jobs 2] [--pes 4,8,16,32] [--lanes 2,4]
 
 Everything here is a pre-placement estimate: Yosys/ABC cell area and OpenSTA timing/power with an
-ideal clock and no wires. Memories are synthesized to flip-flops and multiplexers (no SRAM macro).
+ideal clock and no wires. Memories are OpenRAM sky130 SRAM macros (rtl/mem): timed blackboxes with
+their liberty area, timing and power (scripts/find-sram finds them). Each design's RTL files come
+from its .f list (rtl/ttq_accel.f, rtl/dense/dense_accel.f).
 Uses only the Python standard library. Errors name the file / option and the bad value and exit 1.
 """
 
@@ -39,6 +41,8 @@ DONT_USE = re.compile(
     r"clkdlybuf)")
 FLOP = re.compile(r"sky130_fd_sc_hd__(s?e?df|dfbb|dfr|dfs|dfx|dfb)")
 ACTIVITY = 0.1  # transitions per clock period on every net, for report_power
+KIND = ("Yosys 0.23/ABC + OpenSTA pre-placement estimate (no placement, no wires, ideal clock, "
+        "memories as OpenRAM sky130 SRAM macros)")
 
 
 class SynthError(Exception):
@@ -133,6 +137,47 @@ def prepare_liberty(src: Path, build: Path) -> tuple[Path, dict[str, float]]:
 
 
 # ------------------------------------------------------------------------------------------------
+# SRAM macros: OpenRAM sky130 liberties (scripts/find-sram), blackboxes for Yosys, timed by OpenSTA.
+
+@functools.lru_cache(maxsize=None)
+def macros() -> dict[str, dict]:
+    """{cell: {lib, area_um2, min_period_ns, words, bits}} of the SRAM macros' liberty files."""
+    r = subprocess.run([str(ROOT / "scripts" / "find-sram")], capture_output=True, text=True)
+    if r.returncode != 0:
+        raise SynthError(f"SRAM macros not found: {r.stderr.strip()}")
+    out = {}
+    for lib in sorted(Path(r.stdout.strip()).glob("*_TT_1p8V_25C.lib")):
+        text = lib.read_text()
+        cell = re.search(r"^\s*cell\s*\(\s*\"?(\w+)\"?\s*\)", text, re.M)
+        area = re.search(r"^\s*area\s*:\s*([0-9.eE+-]+)", text, re.M)
+        period = re.search(r'minimum_period.*?rise_constraint[^{]*\{\s*values\("([0-9.]+)"\)',
+                           text, re.S)
+        words = re.search(r"^\s*address_width\s*:\s*(\d+)", text, re.M)
+        width = re.search(r"^\s*word_width\s*:\s*(\d+)", text, re.M)
+        if not (cell and area and period and words and width):
+            raise SynthError(f"{lib}: not an OpenRAM macro liberty (cell, area, minimum_period, "
+                             f"address_width, word_width expected)")
+        out[cell.group(1)] = {"lib": str(lib), "area_um2": float(area.group(1)),
+                              "min_period_ns": float(period.group(1)),
+                              "words": 1 << int(words.group(1)),
+                              "bits": (1 << int(words.group(1))) * int(width.group(1))}
+    if not out:
+        raise SynthError(f"{r.stdout.strip()}: no *_TT_1p8V_25C.lib SRAM macro liberty")
+    return out
+
+
+def macro_summary(counts: dict[str, int]) -> dict:
+    """Area, bits and the slowest min period of the macro instances {cell: count}."""
+    ms = macros()
+    kinds = [{"cell": c, "count": n, "area_um2_each": ms[c]["area_um2"],
+              "area_um2": n * ms[c]["area_um2"], "bits": n * ms[c]["bits"],
+              "min_period_ns": ms[c]["min_period_ns"]} for c, n in sorted(counts.items())]
+    return {"kinds": kinds, "area_um2": sum(k["area_um2"] for k in kinds),
+            "bits": sum(k["bits"] for k in kinds), "count": sum(counts.values()),
+            "min_period_ns": max((k["min_period_ns"] for k in kinds), default=0.0)}
+
+
+# ------------------------------------------------------------------------------------------------
 # Designs
 
 @dataclass
@@ -142,39 +187,6 @@ class Design:
     files: list[str]
     # module base name -> block ("pe", "acc_out", "buffers", "control")
     classify: callable
-    # memory modules: synthesized on their own per size; the design runs use timing shells
-    memories: list[str] = field(default_factory=list)
-
-    def shell_files(self) -> list[str]:
-        """The design's files with each memory module replaced by its timing shell."""
-        out = []
-        for f in self.files:
-            stem = Path(f).stem
-            if stem in self.memories:
-                shell = SCRIPTS / "shells" / f"{stem}.sv"
-                if not shell.is_file():
-                    raise SynthError(f"{shell}: no timing shell for memory module {stem}")
-                check_shell_ports(Path(f), shell)
-                out.append(str(shell))
-            else:
-                out.append(f)
-        missing = set(self.memories) - {Path(f).stem for f in self.files}
-        if missing:
-            raise SynthError(f"memory module(s) {sorted(missing)} of {self.top} not found in "
-                             f"{sorted({str(Path(f).parent) for f in self.files})}")
-        return out
-
-
-def port_names(path: Path) -> list[str]:
-    text = re.sub(r"//[^\n]*", "", path.read_text())
-    return sorted(set(re.findall(r"\b(?:input|output|inout)\s+logic\b[^;,()]*?(\w+)\s*[,)]",
-                                 text)))
-
-
-def check_shell_ports(real: Path, shell: Path) -> None:
-    a, b = port_names(real), port_names(shell)
-    if a != b:
-        raise SynthError(f"{shell}: ports {b} differ from {real} {a}; update the timing shell")
 
 
 BLOCKS = ("pe", "acc_out", "buffers", "control")
@@ -184,7 +196,8 @@ BLOCK_TITLES = {"pe": "PEs / lanes", "acc_out": "accumulators + output stage",
 
 def classify_dense(mod: str) -> str:
     return {"dense_pe": "pe", "dense_acc_bank": "acc_out", "dense_out_stage": "acc_out",
-            "dense_act_buf": "buffers"}.get(mod, "control")
+            "dense_drain": "acc_out", "sram_array": "buffers",
+            "sram_macro": "buffers"}.get(mod, "control")
 
 
 def classify_ttq(mod: str) -> str:
@@ -199,19 +212,36 @@ def classify_ttq(mod: str) -> str:
     return "control"
 
 
-def rtl_files(folder: Path) -> list[str]:
-    files = sorted(folder.glob("*.sv")) + sorted(folder.glob("*.v"))
-    # packages first: Yosys needs them before their users
-    files.sort(key=lambda p: (0 if p.stem.endswith("_pkg") else 1, p.name))
+def read_filelist(f: Path) -> list[str]:
+    """A .f file list: one path per line, relative to the repository root; '#' comments."""
+    out = []
+    for n, line in enumerate(f.read_text().splitlines(), 1):
+        path = line.split("#", 1)[0].strip()
+        if not path:
+            continue
+        if not (ROOT / path).is_file():
+            raise SynthError(f"{f}:{n}: {path}: no such file")
+        out.append(str(ROOT / path))
+    if not out:
+        raise SynthError(f"{f}: lists no file")
+    return out
+
+
+def ttq_files() -> list[str]:
+    """rtl/ttq_accel.f, else (until it exists) rtl/mem/*.sv and rtl/ttq_*.sv, packages first."""
+    f = ROOT / "rtl" / "ttq_accel.f"
+    if f.is_file():
+        return read_filelist(f)
+    files = sorted((ROOT / "rtl" / "mem").glob("*.sv")) + sorted((ROOT / "rtl").glob("ttq_*.sv"))
+    files.sort(key=lambda p: 0 if p.stem.endswith("_pkg") else 1)
     return [str(p) for p in files]
 
 
 def designs() -> dict[str, Design]:
     return {
-        "ttq": Design("ttq", "ttq_accel", rtl_files(ROOT / "rtl"), classify_ttq,
-                      ["ttq_ram_1r1w"]),
-        "dense": Design("dense", "dense_accel", rtl_files(ROOT / "rtl" / "dense"), classify_dense,
-                        ["dense_act_buf"]),
+        "ttq": Design("ttq", "ttq_accel", ttq_files(), classify_ttq),
+        "dense": Design("dense", "dense_accel",
+                        read_filelist(ROOT / "rtl" / "dense" / "dense_accel.f"), classify_dense),
     }
 
 
@@ -252,6 +282,7 @@ def run_yosys(job: Job, lib: Path, clock_ns: float) -> Path:
     env = dict(os.environ, SYN_TOP=job.top, SYN_FILES=" ".join(job.files),
                SYN_PARAMS=" ".join(f"{k}={v}" for k, v in job.params.items()),
                SYN_LIBERTY=str(lib), SYN_CLOCK_NS=str(clock_ns), SYN_OUT=str(job.outdir),
+               SYN_MACRO_LIBS=" ".join(m["lib"] for m in macros().values()),
                SYN_FLATTEN="1" if job.flatten else "0")
     r = subprocess.run(["yosys", "-q", "-l", str(logf), "-c", str(SCRIPTS / "synth.tcl")],
                        env=env, capture_output=True, text=True)
@@ -270,6 +301,7 @@ def run_yosys(job: Job, lib: Path, clock_ns: float) -> Path:
 def run_sta(job: Job, lib: Path, clock_ns: float) -> dict:
     logf = job.outdir / "sta.log"
     env = dict(os.environ, STA_LIBERTY=str(lib), STA_NETLIST=str(job.outdir / "netlist.v"),
+               STA_MACRO_LIBS=" ".join(m["lib"] for m in macros().values()),
                STA_TOP=job.top, STA_CLOCK_NS=str(clock_ns), STA_ACTIVITY=str(ACTIVITY),
                STA_CLOCK_PORT="clk_i")
     r = subprocess.run(["sta", "-no_splash", "-exit", str(SCRIPTS / "sta.tcl")], env=env,
@@ -299,6 +331,13 @@ def run_sta(job: Job, lib: Path, clock_ns: float) -> dict:
         parts = name.split(".")
         blk = ".".join(re.sub(r"\[\d+\]", "[*]", x) for x in parts[:-1]) or "top"
         by_block[blk] = min(by_block.get(blk, 1e9), float(m.group(4)))
+    # SRAM macro instances: "internal switching leakage total name", summed.
+    mp = r.stdout.split("RESULT macro_power_begin")[-1].split("RESULT macro_power_end")[0]
+    macro_w = sum(float(m.group(1)) for m in re.finditer(
+        r"^\s*\S+\s+\S+\s+\S+\s+([0-9.eE+-]+)\s+\S+\s*$", mp, re.M))
+    n_macros = int(res.get("macro_instances", "0"))
+    if n_macros and not macro_w:
+        raise SynthError(f"sta: {n_macros} SRAM macros but no macro power lines, log {logf}")
     unconstrained = re.search(r"unconstrained", r.stdout.split("RESULT worst_slack_max")[0]
                               .split("RESULT unconstrained_endpoints_check")[-1][:2000])
     return {
@@ -314,6 +353,8 @@ def run_sta(job: Job, lib: Path, clock_ns: float) -> dict:
                      "switching": float(power.group(2)) * 1e3,
                      "leakage": float(power.group(3)) * 1e3,
                      "total": float(power.group(4)) * 1e3,
+                     "macros": macro_w * 1e3,
+                     "logic": float(power.group(4)) * 1e3 - macro_w * 1e3,
                      "at_mhz": 1000.0 / clock_ns,
                      "activity": ACTIVITY},
         "has_unconstrained_endpoints": bool(unconstrained),
@@ -355,9 +396,11 @@ def flat_stats(outdir: Path, areas: dict[str, float]) -> dict:
     if len(mods) != 1:
         raise SynthError(f"{outdir}/stat_flat.json: expected one flattened module, got {list(mods)}")
     cells = next(iter(mods.values()))["num_cells_by_type"]
-    unknown = [c for c in cells if c not in areas]
+    unknown = [c for c in cells if c not in areas and c not in macros()]
     if unknown:
-        raise SynthError(f"{outdir}/stat_flat.json: cells not in the liberty file: {unknown}")
+        raise SynthError(f"{outdir}/stat_flat.json: cells not in the liberty files: {unknown}")
+    macro_cells = {c: n for c, n in cells.items() if c in macros()}
+    cells = {c: n for c, n in cells.items() if c in areas}
     area = area_of(cells, areas)
     txt = (outdir / "stat_flat.txt").read_text()
     m = re.search(r"Chip area for (?:top )?module .*?:\s*([0-9.]+)", txt)
@@ -367,12 +410,13 @@ def flat_stats(outdir: Path, areas: dict[str, float]) -> dict:
             "nand2_eq": area / NAND2_AREA,
             "cells": sum(cells.values()),
             "flip_flops": sum(n for c, n in cells.items() if FLOP.match(c)),
-            "cells_by_type": dict(sorted(cells.items()))}
+            "cells_by_type": dict(sorted(cells.items())),
+            "macros": macro_summary(macro_cells)}
 
 
 def hier_blocks(outdir: Path, design: Design, areas: dict[str, float]) -> dict:
-    """Area per block from the non-flattened run (each module's own cells, times its instances).
-    Memory timing shells are kept apart (their area is replaced by the real memories')."""
+    """Standard-cell area per block from the non-flattened run (each module's own cells, times its
+    instances); SRAM macros (liberty area) in their module's block, reported apart."""
     st = load_stat_json(outdir / "stat_hier.json")
     mods = {k.lstrip("\\"): v["num_cells_by_type"] for k, v in st["modules"].items()}
     names = {base_module(k): k for k in mods}
@@ -380,8 +424,8 @@ def hier_blocks(outdir: Path, design: Design, areas: dict[str, float]) -> dict:
     if top is None:
         raise SynthError(f"{outdir}/stat_hier.json: top {design.top} not found in {list(names)}")
     blocks = {b: 0.0 for b in BLOCKS}
+    macro_blocks = {b: 0.0 for b in BLOCKS}
     modules: dict[str, dict] = {}
-    shells = {"area_um2": 0.0, "flip_flops": 0, "cells": 0}
 
     def walk(mod: str, mult: int, depth: int) -> None:
         if depth > 50:
@@ -389,13 +433,10 @@ def hier_blocks(outdir: Path, design: Design, areas: dict[str, float]) -> dict:
         cells = mods[mod]
         own = area_of(cells, areas)
         b = base_module(mod)
-        if b in design.memories:
-            shells["area_um2"] += own * mult
-            shells["flip_flops"] += mult * sum(n for c, n in cells.items() if FLOP.match(c))
-            shells["cells"] += mult * sum(n for c, n in cells.items() if c in areas)
-            return
         blk = design.classify(b)
         blocks[blk] += own * mult
+        macro_blocks[blk] += mult * sum(n * macros()[c]["area_um2"] for c, n in cells.items()
+                                        if c in macros())
         e = modules.setdefault(b, {"block": blk, "instances": 0, "area_um2": 0.0})
         e["instances"] += mult
         e["area_um2"] += own * mult
@@ -405,53 +446,7 @@ def hier_blocks(outdir: Path, design: Design, areas: dict[str, float]) -> dict:
 
     walk(top, 1, 0)
     return {"logic_um2": sum(blocks.values()), "blocks_um2": blocks, "modules": modules,
-            "shells": shells}
-
-
-# ------------------------------------------------------------------------------------------------
-# Memories: found in the elaborated design, synthesized once per (module, parameters), cached.
-
-def memory_instances(design: Design, params: dict[str, int], outdir: Path) -> list[dict]:
-    """[{module, params, count}] of the design's memory modules, from an elaboration (real RTL)."""
-    outdir.mkdir(parents=True, exist_ok=True)
-    js = outdir / "elab.json"
-    # chparam before hierarchy, as in synth.tcl (Yosys 0.23's hierarchy -chparam can assert)
-    chp = " ".join(f"-set {k} {v}" for k, v in params.items())
-    script = (f"read_verilog -sv -DSYNTHESIS {' '.join(design.files)}; "
-              + (f"chparam {chp} {design.top}; " if chp else "")
-              + f"hierarchy -check -top {design.top}; proc; write_json {js}")
-    r = subprocess.run(["yosys", "-q", "-p", script], capture_output=True, text=True)
-    if r.returncode != 0 or not js.is_file():
-        raise SynthError(f"yosys elaboration of {design.top} {params} failed:\n"
-                         + "\n".join(l for l in (r.stdout + r.stderr).splitlines()
-                                     if "ERROR" in l or "rror" in l)[:2000])
-    mods = json.loads(js.read_text())["modules"]
-    top = next((k for k, v in mods.items() if v.get("attributes", {}).get("top")), design.top)
-    found: dict[tuple, dict] = {}
-
-    def walk(mod: str, mult: int, depth: int) -> None:
-        if depth > 50:
-            raise SynthError(f"{js}: hierarchy too deep at {mod}")
-        for cell in mods[mod]["cells"].values():
-            t = cell["type"]
-            if t not in mods:
-                continue
-            b = base_module(t)
-            if b in design.memories:
-                pv = {k: int(v, 2) for k, v in
-                      mods[t].get("parameter_default_values", {}).items()}
-                key = (b, tuple(sorted(pv.items())))
-                found.setdefault(key, {"module": b, "params": pv, "count": 0})["count"] += mult
-            else:
-                walk(t, mult, depth + 1)
-
-    walk(top, 1, 0)
-    js.unlink()
-    return sorted(found.values(), key=lambda m: (m["module"], sorted(m["params"].items())))
-
-
-_mem_lock = __import__("threading").Lock()
-_mem_futs: dict[str, cf.Future] = {}
+            "macro_blocks_um2": macro_blocks}
 
 
 @functools.lru_cache(maxsize=None)
@@ -463,52 +458,11 @@ def file_digest(path: Path, mtime_ns: int) -> str:
 def flow_stamp(lib: Path, clock_ns: float, files: list[Path]) -> str:
     # The liberty by content, not by time: a regenerated but identical file keeps the caches.
     h = hashlib.sha256(f"{file_digest(lib, lib.stat().st_mtime_ns)} {clock_ns} {ACTIVITY}".encode())
-    for f in files + [SCRIPTS / "synth.tcl", SCRIPTS / "sta.tcl", SCRIPTS / "lcu_kogge_stone.v"]:
+    mlibs = [Path(m["lib"]) for m in macros().values()]
+    for f in files + mlibs + [SCRIPTS / "synth.tcl", SCRIPTS / "sta.tcl",
+                              SCRIPTS / "lcu_kogge_stone.v"]:
         h.update(f.read_bytes())
     return h.hexdigest()
-
-
-def synth_memory(design: Design, mem: dict, build: Path, lib: Path, areas: dict[str, float],
-                 clock_ns: float, shell: bool = False) -> dict:
-    """One memory (or, with shell=True, its timing shell) synthesized and timed on its own."""
-    src = next(Path(f) for f in (design.shell_files() if shell else design.files)
-               if Path(f).stem == mem["module"])
-    tag = ("shell_" if shell else "") + mem["module"] + "".join(
-        f"_{k}{v}" for k, v in sorted(mem["params"].items()))
-    outdir = build / "synth" / "mem" / tag
-    stamp = flow_stamp(lib, clock_ns, [src])
-    cache = outdir / "result.json"
-    if cache.is_file():
-        res = json.loads(cache.read_text())
-        if res.get("stamp") == stamp:
-            return res
-    job = Job(design, mem["params"], outdir, True, [str(src)], mem["module"])
-    t0 = time.time()
-    run_yosys(job, lib, clock_ns)
-    sta = run_sta(job, lib, clock_ns)
-    st = flat_stats(outdir, areas)
-    bits = None
-    w = mem["params"].get("Width", mem["params"].get("Lanes", 0) * 8)
-    d = mem["params"].get("Depth", 0)
-    if w and d:
-        bits = w * d
-    res = {"module": mem["module"], "params": mem["params"], "bits": bits,
-           "area_um2": st["area_um2"], "flip_flops": st["flip_flops"], "cells": st["cells"],
-           "fmax_mhz": sta["fmax_mhz"], "worst_slack_ns": sta["worst_slack_ns"],
-           "critical_path": sta["critical_path"], "power_mw": sta["power_mw"]["total"],
-           "wall_s": round(time.time() - t0, 1), "stamp": stamp}
-    write_atomic(cache, json.dumps(res, indent=2) + "\n")
-    return res
-
-
-def memory_future(pool: cf.Executor, design: Design, mem: dict, build: Path, lib: Path,
-                  areas: dict[str, float], clock_ns: float, shell: bool = False) -> cf.Future:
-    key = str(shell) + mem["module"] + json.dumps(mem["params"], sort_keys=True)
-    with _mem_lock:
-        if key not in _mem_futs:
-            _mem_futs[key] = pool.submit(synth_memory, design, mem, build, lib, areas, clock_ns,
-                                         shell)
-        return _mem_futs[key]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -563,6 +517,11 @@ def layer_timing(build: Path, num_pes: int, lanes: int, extra: list[str],
     for name, opt in CYCLE_MODEL_PARAMS.items():
         if rtl_params and name in rtl_params:
             cmd += [opt, str(rtl_params[name])]
+    # The dense baseline's pass limits, as params_for gives them to its synthesis.
+    dense = params_for("dense", rtl_params or {}, num_pes, lanes)
+    cmd += ["--dense-max-fan-in", str(dense["MaxFanIn"]),
+            "--dense-max-out-ch", str(dense_defaults()["MaxOutCh"]),
+            "--dense-wgt-depth", str(dense_defaults()["WgtDepth"])]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         raise SynthError(f"{' '.join(cmd)} failed:\n{(r.stdout + r.stderr).strip()}")
@@ -575,77 +534,44 @@ def layer_timing(build: Path, num_pes: int, lanes: int, extra: list[str],
 def synth_point(design: Design, params: dict[str, int], outdir: Path, lib: Path,
                 areas: dict[str, float], clock_ns: float, build: Path,
                 pool: cf.Executor, hier_run: bool = True) -> dict:
-    """Flattened run (+ STA) of the design with memory timing shells, the hierarchical run for
-    the block split (hier_run; else the shells are synthesized on their own to subtract them),
-    and each distinct memory on its own; combined into one result."""
+    """Flattened run (+ STA) of the design, its SRAM macros kept as timed blackbox cells, and, if
+    asked (hier_run), the hierarchical run for the block split; combined into one result."""
     t0 = time.time()
-    files = design.shell_files()
-    mems = memory_instances(design, params, outdir)
-    mem_futs = [memory_future(pool, design, m, build, lib, areas, clock_ns) for m in mems]
+    files = design.files
     flat = Job(design, params, outdir, True, files, design.top)
     fut_flat = pool.submit(lambda: (run_yosys(flat, lib, clock_ns), run_sta(flat, lib, clock_ns)))
     if hier_run:
         fut_hier = pool.submit(run_yosys, Job(design, params, outdir, False, files, design.top),
                                lib, clock_ns)
-    else:
-        shell_futs = [memory_future(pool, design, m, build, lib, areas, clock_ns, True)
-                      for m in mems]
     _, sta = fut_flat.result()
     fl = flat_stats(outdir, areas)
-    if hier_run:
+    mac = fl["macros"]
+    logic = fl["area_um2"]
+    blocks = {}
+    modules = {}
+    if hier_run:  # block split of the logic, scaled to the flattened logic area; macros apart
         fut_hier.result()
         hier = hier_blocks(outdir, design, areas)
-    else:
-        sh = [(f.result(), m["count"]) for f, m in zip(shell_futs, mems)]
-        hier = {"logic_um2": 0.0, "blocks_um2": {b: 0.0 for b in BLOCKS}, "modules": {},
-                "shells": {"area_um2": sum(r["area_um2"] * n for r, n in sh),
-                           "flip_flops": sum(r["flip_flops"] * n for r, n in sh),
-                           "cells": sum(r["cells"] * n for r, n in sh)}}
-    mem_res = []
-    for m, f in zip(mems, mem_futs):
-        r = dict(f.result())
-        r.pop("stamp", None)
-        r["count"] = m["count"]
-        mem_res.append(r)
-    mem_area = sum(m["area_um2"] * m["count"] for m in mem_res)
-    mem_ff = sum(m["flip_flops"] * m["count"] for m in mem_res)
-    mem_cells = sum(m["cells"] * m["count"] for m in mem_res)
-    mem_power = sum(m["power_mw"] * m["count"] for m in mem_res)
-    shells = hier["shells"]
-    logic = fl["area_um2"] - shells["area_um2"]
-    # Block split of the logic from the hierarchical run, scaled to the flattened logic area.
-    if hier_run:
         scale = logic / hier["logic_um2"] if hier["logic_um2"] else 0.0
-        blocks = {b: a * scale for b, a in hier["blocks_um2"].items()}
-    else:  # no block split without the hierarchical run (the sweep)
-        blocks = {}
-    if blocks:
-        blocks["buffers"] += mem_area
-    total = logic + mem_area
-    slowest_mem = min(mem_res, key=lambda m: m["fmax_mhz"]) if mem_res else None
+        blocks = {b: a * scale + hier["macro_blocks_um2"][b] for b, a in hier["blocks_um2"].items()}
+        modules = hier["modules"]
+    total = logic + mac["area_um2"]
     fmax_logic = sta["fmax_mhz"]
-    fmax = min([fmax_logic] + ([slowest_mem["fmax_mhz"]] if slowest_mem else []))
-    if slowest_mem and slowest_mem["fmax_mhz"] < fmax_logic:
-        crit = {"from": f"inside {slowest_mem['module']} {slowest_mem['params']}: "
-                        f"{slowest_mem['critical_path']['from']}",
-                "to": slowest_mem["critical_path"]["to"]}
-    else:
-        crit = sta["critical_path"]
+    fmax_macros = 1000.0 / mac["min_period_ns"] if mac["count"] else None
+    fmax = min([fmax_logic] + ([fmax_macros] if fmax_macros else []))
+    crit = sta["critical_path"]
+    if fmax_macros and fmax_macros < fmax_logic:
+        crit = {"from": "SRAM macro minimum clock period", "to": f"{mac['min_period_ns']} ns"}
     res = {"top": design.top, "params": params, "dir": str(outdir),
            "area_um2": total, "nand2_eq": total / NAND2_AREA,
-           "logic_area_um2": logic, "memory_area_um2": mem_area,
-           "memory_bits": sum((m["bits"] or 0) * m["count"] for m in mem_res),
-           "cells": fl["cells"] - shells["cells"] + mem_cells,
-           "flip_flops": fl["flip_flops"] - shells["flip_flops"] + mem_ff,
+           "logic_area_um2": logic, "memory_area_um2": mac["area_um2"],
+           "memory_bits": mac["bits"], "macros": mac,
+           "cells": fl["cells"], "flip_flops": fl["flip_flops"],
            "blocks_um2": blocks,
            "blocks_fraction": {b: a / total for b, a in blocks.items()},
-           "modules": hier["modules"], "memories": mem_res,
+           "modules": modules,
            "timing_power": {**sta, "fmax_mhz": fmax, "fmax_logic_mhz": fmax_logic,
-                            "critical_path": crit,
-                            "power_mw": {**sta["power_mw"],
-                                         "logic": sta["power_mw"]["total"],
-                                         "memories": mem_power,
-                                         "total": sta["power_mw"]["total"] + mem_power}}}
+                            "fmax_macros_mhz": fmax_macros, "critical_path": crit}}
     res["lanes_total"] = params["NumPes"] * params["Lanes"]
     res["area_per_lane_um2"] = total / res["lanes_total"]
     # Peak: every lane does one (dense-equivalent, nonzero for the ternary array) MAC per cycle.
@@ -656,23 +582,43 @@ def synth_point(design: Design, params: dict[str, int], outdir: Path, lib: Path,
 
 
 def layer_metrics(layer: dict, res: dict, key: str) -> dict:
+    """Layer time at the design's fmax, dense-equivalent throughput per mm^2 (all area, logic
+    only), and energy per dense-equivalent operation: OpenSTA power at the STA clock x the layer's
+    cycles at that clock / (out_ch x fan_in x vectors)."""
     cycles = layer[key]["cycles"]
-    fmax = res["timing_power"]["fmax_mhz"] * 1e6
+    tp = res["timing_power"]
+    fmax = tp["fmax_mhz"] * 1e6
     t = cycles / fmax
     work = layer["dense_macs"]
+    t_clk = cycles * tp["clock_ns"] * 1e-9
     return {"cycles": cycles, "time_us": t * 1e6,
             "dense_equiv_gops": work / t / 1e9,
             "dense_equiv_gops_per_mm2": work / t / 1e9 / (res["area_um2"] * 1e-6),
-            # logic view: memories as macros that keep up, so the logic's own fmax
-            "time_us_logic": cycles / (res["timing_power"]["fmax_logic_mhz"] * 1e6) * 1e6,
+            # logic view: memories excluded from the area, the logic's own fmax
+            "time_us_logic": cycles / (tp["fmax_logic_mhz"] * 1e6) * 1e6,
             "dense_equiv_gops_per_mm2_logic":
-                work / (cycles / (res["timing_power"]["fmax_logic_mhz"] * 1e6)) / 1e9 /
-                (res["logic_area_um2"] * 1e-6)}
+                work / (cycles / (tp["fmax_logic_mhz"] * 1e6)) / 1e9 /
+                (res["logic_area_um2"] * 1e-6),
+            "energy_pj_per_op": tp["power_mw"]["total"] * 1e-3 * t_clk / work * 1e12,
+            "energy_pj_per_op_macros": tp["power_mw"]["macros"] * 1e-3 * t_clk / work * 1e12}
 
 
-def default_params() -> dict[str, int]:
+@functools.lru_cache(maxsize=None)
+def dense_defaults() -> dict[str, int]:
+    d = rtl_defaults(ROOT / "rtl" / "dense" / "dense_accel.sv")
+    for p in ("NumPes", "Lanes", "MaxFanIn", "MaxOutCh", "WgtDepth"):
+        if p not in d:
+            raise SynthError(f"rtl/dense/dense_accel.sv: no integer default for parameter {p}")
+    return d
+
+
+def default_params(need_ttq: bool = True) -> dict[str, int]:
+    """ttq_accel's parameter defaults (the configuration both designs are synthesized at); without
+    rtl/ttq_accel.sv and need_ttq False, the dense baseline's own."""
     top = ROOT / "rtl" / "ttq_accel.sv"
     if not top.is_file():
+        if not need_ttq:
+            return dense_defaults()
         raise SynthError(f"{top} not found: the ternary array is not there yet "
                          f"(use --designs dense to synthesize the baseline alone)")
     d = rtl_defaults(top)
@@ -695,7 +641,8 @@ def params_for(design: str, base: dict[str, int], num_pes: int, lanes: int,
     if design == "ttq":
         return {"NumPes": num_pes, "Lanes": lanes, **(ttq_extra or {})}
     # The dense baseline matches the array's lane count and its maximum fan-in.
-    return {"NumPes": num_pes, "Lanes": lanes, "MaxFanIn": base.get("MaxFanIn", 1024)}
+    return {"NumPes": num_pes, "Lanes": lanes,
+            "MaxFanIn": base.get("MaxFanIn", dense_defaults()["MaxFanIn"])}
 
 
 def fmt(v: float, digits: int = 0) -> str:
@@ -707,26 +654,34 @@ def markdown(report: dict) -> str:
     keys = [k for k in ("ttq", "dense") if k in d]
     names = {"ttq": "ternary `ttq_accel`", "dense": "dense INT8 `dense_accel`"}
     rows = [("config", lambda r: ", ".join(f"{k}={v}" for k, v in r["params"].items())),
-            ("total area (um^2)", lambda r: fmt(r["area_um2"])),
-            ("NAND2 equivalents", lambda r: fmt(r["nand2_eq"])),
-            ("cells / flip-flops", lambda r: f"{fmt(r['cells'])} / {fmt(r['flip_flops'])}")]
+            ("total area (um^2): logic + SRAM macros", lambda r: fmt(r["area_um2"])),
+            ("logic area, standard cells (um^2)", lambda r: fmt(r["logic_area_um2"])),
+            ("SRAM macro area (um^2)", lambda r: fmt(r["memory_area_um2"])),
+            ("SRAM macros (count x cell, bits)", lambda r: "; ".join(
+                f"{k['count']} x {k['cell']} ({fmt(k['area_um2_each'])} um^2 each)"
+                for k in r["macros"]["kinds"]) + f"; {fmt(r['memory_bits'])} b"),
+            ("logic NAND2 equivalents", lambda r: fmt(r["logic_area_um2"] / NAND2_AREA)),
+            ("cells / flip-flops (logic)", lambda r: f"{fmt(r['cells'])} / {fmt(r['flip_flops'])}")]
     for b in BLOCKS:
         rows.append((f"area: {BLOCK_TITLES[b]}",
                      lambda r, b=b: f"{fmt(r['blocks_um2'][b])} "
                                     f"({100 * r['blocks_fraction'][b]:.0f}%)"))
     rows += [
-        ("of which memories (bits, um^2)", lambda r: f"{fmt(r['memory_bits'])} b, "
-                                                     f"{fmt(r['memory_area_um2'])}"),
-        ("logic area without memories (um^2)", lambda r: fmt(r["logic_area_um2"])),
-        ("fmax (MHz): design / logic only", lambda r: f"{r['timing_power']['fmax_mhz']:.0f} / "
-                                                      f"{r['timing_power']['fmax_logic_mhz']:.0f}"),
+        ("fmax (MHz): design / logic / SRAM min period",
+         lambda r: f"{r['timing_power']['fmax_mhz']:.0f} / "
+                   f"{r['timing_power']['fmax_logic_mhz']:.0f} / "
+                   + (f"{r['timing_power']['fmax_macros_mhz']:.0f}"
+                      if r['timing_power']['fmax_macros_mhz'] else "-")),
         ("critical path", lambda r: f"{r['timing_power']['critical_path']['from']} -> "
          f"{r['timing_power']['critical_path']['to']}"),
         ("worst slack (ns) of the 3 worst blocks, logic",
          lambda r: ", ".join(f"{b} {v:+.2f}" for b, v in list(
              r["timing_power"].get("worst_slack_by_block_ns", {}).items())[:3])),
-        (f"power (mW) at {1000 / report['clock_ns']:.0f} MHz, activity {ACTIVITY}",
-         lambda r: f"{r['timing_power']['power_mw']['total']:.1f}"),
+        (f"power (mW) at {1000 / report['clock_ns']:.0f} MHz, activity {ACTIVITY}: total "
+         f"(logic + SRAM macros)",
+         lambda r: f"{r['timing_power']['power_mw']['total']:.1f} "
+                   f"({r['timing_power']['power_mw']['logic']:.1f} + "
+                   f"{r['timing_power']['power_mw']['macros']:.1f})"),
         ("lanes (PEs x lanes)", lambda r: str(r["lanes_total"])),
         ("area per lane (um^2)", lambda r: fmt(r["area_per_lane_um2"])),
         ("peak lanes x fmax / area (GOPS/mm^2): total / logic",
@@ -740,6 +695,13 @@ def markdown(report: dict) -> str:
             ("layer dense-equiv. GOPS/mm^2: total / logic",
              lambda r: f"{fmt(lay['metrics'][r['key']]['dense_equiv_gops_per_mm2'], 2)} / "
                        f"{fmt(lay['metrics'][r['key']]['dense_equiv_gops_per_mm2_logic'], 2)}"),
+            ("energy per dense-equiv. op (pJ): total (of which SRAM macros)",
+             lambda r: f"{lay['metrics'][r['key']]['energy_pj_per_op']:.2f} "
+                       f"({lay['metrics'][r['key']]['energy_pj_per_op_macros']:.2f})"),
+            ("passes; weight load cycles; weight bytes streamed per inference",
+             lambda r: f"{lay[r['key']].get('passes', '-')}; "
+                       f"{fmt(lay[r['key']].get('weight_load_cycles', 0))}; "
+                       f"{fmt(lay[r['key']].get('weight_load_bytes', 0))}"),
         ]
     lines = ["| | " + " | ".join(names[k] for k in keys) + " |",
              "|---|" + "---|" * len(keys)]
@@ -750,7 +712,8 @@ def markdown(report: dict) -> str:
         lines.append(
             f"\nLayer: {L['name']} (fan-in {L['fan_in']}, {L['out_ch']} outputs, {L['vectors']} "
             f"vectors, {100 * L['sparsity']:.1f}% zero weights; {L['source']}).\n"
-            f"Ternary cycles: {lay['ttq']['source']}. Dense cycles: {lay['dense']['source']}.")
+            + (f"Ternary cycles: {lay['ttq']['source']}. " if "ttq" in keys else "")
+            + (f"Dense cycles: {lay['dense']['source']}." if "dense" in keys else ""))
         if "advantage" in lay:
             lines.append(
                 f"\n**Ternary / dense throughput per mm^2 on this layer (dense-equivalent work at "
@@ -771,9 +734,11 @@ def markdown(report: dict) -> str:
                     f"surroundings that small and lanes of zero area would reach "
                     f"{b['advantage_logic_zero_area_lanes_dense_surroundings']:.2f}x.")
     lines.append("\nYosys 0.23/ABC + OpenSTA pre-placement estimate, sky130_fd_sc_hd tt_025C_1v80, "
-                 "no wires, ideal clock. Memories are synthesized from the RTL as flip-flops and "
-                 "multiplexers (no SRAM macros), each distinct one on its own. "
-                 "See docs/SYNTHESIS.md.")
+                 "no wires, ideal clock. Memories are OpenRAM sky130 SRAM macros (timed "
+                 "blackboxes, liberty area and power). Power: OpenSTA at a global switching "
+                 f"activity of {ACTIVITY} per clock on every net (no per-net activity: Debian's "
+                 "OpenSTA 2.0.17 has no read_vcd/read_saif); energy = that power x the layer's "
+                 "cycles at the STA clock / dense-equivalent operations. See docs/SYNTHESIS.md.")
     return "\n".join(lines) + "\n"
 
 
@@ -785,13 +750,12 @@ def cmd_synth(args) -> int:
     bad = [w for w in which if w not in ("ttq", "dense")]
     if bad:
         raise SynthError(f"--designs: unknown design {bad[0]!r} (use ttq, dense)")
-    base = default_params() if "ttq" in which else {"NumPes": 8, "Lanes": 4, "MaxFanIn": 1024}
-    extra = parse_ttq_params(args.ttq_params, base) if "ttq" in which else {}
+    base = default_params("ttq" in which)
+    extra = parse_ttq_params(args.ttq_params, base)
     base.update(extra)
     num_pes, lanes = base["NumPes"], base["Lanes"]
     ds = designs()
-    report = {"kind": "Yosys 0.23/ABC + OpenSTA pre-placement estimate (no placement, no wires, "
-                      "ideal clock, memories as flip-flops)",
+    report = {"kind": KIND,
               "liberty": str(lib), "clock_ns": args.clock_ns, "nand2_area_um2": NAND2_AREA,
               "power_activity": ACTIVITY, "designs": {}}
     # Tool runs go to `pool` (args.jobs at a time); each design waits for its own in `outer`.
@@ -867,7 +831,11 @@ def cmd_sweep(args) -> int:
     t0 = time.time()
     build = Path(args.build).resolve()
     lib, areas = prepare_liberty(find_liberty(build), build)
-    base = default_params()
+    which = args.designs.split(",")
+    bad = [w for w in which if w not in ("ttq", "dense")]
+    if bad or not which:
+        raise SynthError(f"--designs: unknown design {bad[0] if bad else ''!r} (use ttq, dense)")
+    base = default_params("ttq" in which)
     try:
         pes = [int(x) for x in args.pes.split(",")]
         lanes_list = [int(x) for x in args.lanes.split(",")]
@@ -880,10 +848,10 @@ def cmd_sweep(args) -> int:
     points = [(p, l) for p in pes for l in lanes_list]
     results: dict[tuple[int, int, str], dict] = {}
     with cf.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool, \
-            cf.ThreadPoolExecutor(max_workers=2 * len(points)) as outer:
+            cf.ThreadPoolExecutor(max_workers=len(which) * len(points)) as outer:
         futs = {}
         for p, l in points:
-            for k in ("ttq", "dense"):
+            for k in which:
                 params = params_for(k, base, p, l)
                 futs[(p, l, k)] = outer.submit(synth_point, ds[k], params,
                                                point_dir(build, k, params), lib, areas,
@@ -897,100 +865,130 @@ def cmd_sweep(args) -> int:
     for p, l in points:
         lay = layer_timing(build, p, l, layer_source(args), base)
         row = {"NumPes": p, "Lanes": l, "lanes_total": p * l, "layer": lay["layer"]}
-        for k in ("ttq", "dense"):
+        for k in which:
             r = results[(p, l, k)]
             m = layer_metrics(lay, r, k)
             row[k] = {"area_um2": r["area_um2"], "logic_area_um2": r["logic_area_um2"],
                       "memory_area_um2": r["memory_area_um2"], "nand2_eq": r["nand2_eq"],
+                      "macros": r["macros"]["kinds"],
                       "flip_flops": r["flip_flops"], "cells": r["cells"],
                       "fmax_mhz": r["timing_power"]["fmax_mhz"],
+                      "fmax_logic_mhz": r["timing_power"]["fmax_logic_mhz"],
                       "power_mw": r["timing_power"]["power_mw"]["total"],
+                      "power_mw_macros": r["timing_power"]["power_mw"]["macros"],
                       "peak_gops_per_mm2": r["peak_gops_per_mm2"],
                       "cycles_source": lay[k]["source"], **m}
-        row["advantage"] = (row["ttq"]["dense_equiv_gops_per_mm2"] /
-                            row["dense"]["dense_equiv_gops_per_mm2"])
-        row["advantage_logic"] = (row["ttq"]["dense_equiv_gops_per_mm2_logic"] /
-                                  row["dense"]["dense_equiv_gops_per_mm2_logic"])
+        if "ttq" in row and "dense" in row:
+            row["advantage"] = (row["ttq"]["dense_equiv_gops_per_mm2"] /
+                                row["dense"]["dense_equiv_gops_per_mm2"])
+            row["advantage_logic"] = (row["ttq"]["dense_equiv_gops_per_mm2_logic"] /
+                                      row["dense"]["dense_equiv_gops_per_mm2_logic"])
         rows.append(row)
-    report = {"kind": "Yosys 0.23/ABC + OpenSTA pre-placement estimate (no placement, no wires, "
-                      "ideal clock, memories as flip-flops)",
-              "liberty": str(lib), "clock_ns": args.clock_ns, "points": rows,
+    best = {k: {"per_mm2": max(rows, key=lambda r: r[k]["dense_equiv_gops_per_mm2"]),
+                "per_mm2_logic": max(rows, key=lambda r: r[k]["dense_equiv_gops_per_mm2_logic"]),
+                "per_joule": min(rows, key=lambda r: r[k]["energy_pj_per_op"])} for k in which}
+    report = {"kind": KIND,
+              "liberty": str(lib), "clock_ns": args.clock_ns, "designs": which, "points": rows,
+              "best": {k: {c: {"NumPes": r["NumPes"], "Lanes": r["Lanes"]}
+                           for c, r in v.items()} for k, v in best.items()},
               "wall_s": round(time.time() - t0, 1), "jobs": args.jobs}
     out = build / "reports" / f"{args.report}.json"
     write_atomic(out, json.dumps(report, indent=2) + "\n")
-    png = plot_sweep(build, rows, args.report)
-    lines = ["| NumPes | Lanes | ternary area / logic (um^2) | ternary fmax | "
-             "dense area / logic (um^2) | dense fmax | ternary GOPS/mm^2 total / logic | "
-             "dense GOPS/mm^2 total / logic | advantage total / logic |",
-             "|---|---|---|---|---|---|---|---|---|"]
-    for r in rows:
-        t, dn = r["ttq"], r["dense"]
-        lines.append(f"| {r['NumPes']} | {r['Lanes']} | {fmt(t['area_um2'])} / "
-                     f"{fmt(t['logic_area_um2'])} | {t['fmax_mhz']:.0f} | "
-                     f"{fmt(dn['area_um2'])} / {fmt(dn['logic_area_um2'])} | "
-                     f"{dn['fmax_mhz']:.0f} | {fmt(t['dense_equiv_gops_per_mm2'], 2)} / "
-                     f"{fmt(t['dense_equiv_gops_per_mm2_logic'], 2)} | "
-                     f"{fmt(dn['dense_equiv_gops_per_mm2'], 2)} / "
-                     f"{fmt(dn['dense_equiv_gops_per_mm2_logic'], 2)} | "
-                     f"{r['advantage']:.2f}x / {r['advantage_logic']:.2f}x |")
-    L = rows[0]["layer"]
-    lines.append(f"\nGOPS/mm^2: dense-equivalent work of layer {L['name']} (fan-in {L['fan_in']}, "
-                 f"{L['out_ch']} outputs, {L['vectors']} vectors, {100 * L['sparsity']:.1f}% zero "
-                 f"weights) per second at each design's fmax, per mm^2. Yosys/ABC + OpenSTA "
-                 f"pre-placement estimate.")
-    md = "\n".join(lines) + "\n"
+    png = plot_sweep(build, rows, which, args.report)
+    md = sweep_markdown(rows, which, best)
     write_atomic(out.with_suffix(".md"), md)
     print(md)
     log(f"wrote {out}, {png} in {report['wall_s']} s ({args.jobs} parallel tool runs)")
     return 0
 
 
-def plot_sweep(build: Path, rows: list[dict], name: str) -> Path:
+def sweep_markdown(rows: list[dict], which: list[str], best: dict) -> str:
+    names = {"ttq": "ternary", "dense": "dense"}
+    head = ["NumPes", "Lanes"]
+    for k in which:
+        n = names[k]
+        head += [f"{n} total / logic / SRAM (um^2)", f"{n} fmax", f"{n} power (mW)",
+                 f"{n} GOPS/mm^2 total / logic", f"{n} pJ/op"]
+    if len(which) == 2:
+        head.append("advantage total / logic")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for r in rows:
+        cells = [str(r["NumPes"]), str(r["Lanes"])]
+        for k in which:
+            t = r[k]
+            cells += [f"{fmt(t['area_um2'])} / {fmt(t['logic_area_um2'])} / "
+                      f"{fmt(t['memory_area_um2'])}", f"{t['fmax_mhz']:.0f}",
+                      f"{t['power_mw']:.0f}",
+                      f"{fmt(t['dense_equiv_gops_per_mm2'], 2)} / "
+                      f"{fmt(t['dense_equiv_gops_per_mm2_logic'], 2)}",
+                      f"{t['energy_pj_per_op']:.2f}"]
+        if len(which) == 2:
+            cells.append(f"{r['advantage']:.2f}x / {r['advantage_logic']:.2f}x")
+        lines.append("| " + " | ".join(cells) + " |")
+    L = rows[0]["layer"]
+    lines.append(f"\nGOPS/mm^2: dense-equivalent work of layer {L['name']} (fan-in {L['fan_in']}, "
+                 f"{L['out_ch']} outputs, {L['vectors']} vectors, {100 * L['sparsity']:.1f}% zero "
+                 f"weights) per second at each design's fmax, per mm^2 (total = logic + SRAM "
+                 f"macros). pJ/op: OpenSTA power at activity {ACTIVITY} x layer cycles / "
+                 f"dense-equivalent operations. Yosys/ABC + OpenSTA pre-placement estimate.")
+    for k in which:
+        b = best[k]
+        lines.append(f"\nBest {names[k]} configuration: per mm^2 (total) NumPes="
+                     f"{b['per_mm2']['NumPes']} Lanes={b['per_mm2']['Lanes']}; per mm^2 of logic "
+                     f"NumPes={b['per_mm2_logic']['NumPes']} Lanes={b['per_mm2_logic']['Lanes']}; "
+                     f"per joule NumPes={b['per_joule']['NumPes']} Lanes={b['per_joule']['Lanes']}.")
+    return "\n".join(lines) + "\n"
+
+
+def plot_sweep(build: Path, rows: list[dict], which: list[str], name: str) -> Path:
     dat = build / "synth" / f"{name}.dat"
     png = build / "reports" / f"{name}.png"
-    lines = ["# lanes_total NumPes Lanes ttq_area_mm2 dense_area_mm2 ttq_gops_mm2 dense_gops_mm2 "
-             "ttq_logic_mm2 dense_logic_mm2 ttq_gops_mm2_logic dense_gops_mm2_logic"]
+    cols = ["area_um2", "dense_equiv_gops_per_mm2", "dense_equiv_gops_per_mm2_logic",
+            "energy_pj_per_op"]
+    lines = ["# lanes_total NumPes Lanes then per design (" + ", ".join(which) + "): area_mm2 "
+             "gops_mm2 gops_mm2_logic pj_per_op"]
     for r in sorted(rows, key=lambda r: (r["Lanes"], r["lanes_total"])):
-        t, d = r["ttq"], r["dense"]
-        lines.append(f"{r['lanes_total']} {r['NumPes']} {r['Lanes']} "
-                     f"{t['area_um2'] * 1e-6:.6f} {d['area_um2'] * 1e-6:.6f} "
-                     f"{t['dense_equiv_gops_per_mm2']:.4f} {d['dense_equiv_gops_per_mm2']:.4f} "
-                     f"{t['logic_area_um2'] * 1e-6:.6f} {d['logic_area_um2'] * 1e-6:.6f} "
-                     f"{t['dense_equiv_gops_per_mm2_logic']:.4f} "
-                     f"{d['dense_equiv_gops_per_mm2_logic']:.4f}")
+        vals = [str(r["lanes_total"]), str(r["NumPes"]), str(r["Lanes"])]
+        for k in which:
+            vals += [f"{r[k]['area_um2'] * 1e-6:.6f}"] + [f"{r[k][c]:.4f}" for c in cols[1:]]
+        lines.append(" ".join(vals))
     write_atomic(dat, "\n".join(lines) + "\n")
     lanes_vals = sorted({r["Lanes"] for r in rows})
     tmp_png = png.with_name(f".{png.name}.tmp.png")
     png.parent.mkdir(parents=True, exist_ok=True)
+    titles = {"ttq": "ternary", "dense": "dense INT8"}
 
-    def series(col_t: int, col_d: int) -> str:
+    def series(col: int) -> str:  # col: 0..3 within a design's columns
         out = []
-        for i, l in enumerate(lanes_vals):
-            sel = f"(($3=={l})?$1:1/0)"
-            out += [f"'{dat}' using {sel}:{col_t} with linespoints lw 2 pt 7 lc {i + 1} "
-                    f"title 'ternary, Lanes={l}'",
-                    f"'{dat}' using {sel}:{col_d} with linespoints lw 2 pt 5 dt 2 lc {i + 1} "
-                    f"title 'dense INT8, Lanes={l}'"]
+        for d, k in enumerate(which):
+            for i, l in enumerate(lanes_vals):
+                sel = f"(($3=={l})?$1:1/0)"
+                out.append(f"'{dat}' using {sel}:{4 + 4 * d + col} with linespoints lw 2 "
+                           f"pt {7 if k == 'ttq' else 5} dt {1 if k == 'ttq' else 2} lc {i + 1} "
+                           f"title '{titles[k]}, Lanes={l}'")
         return ", ".join(out)
 
     L = rows[0]["layer"]
-    script = f"""set terminal pngcairo size 1500,480 font ',10'
+    script = f"""set terminal pngcairo size 2000,480 font ',10'
 set output '{tmp_png}'
-set multiplot layout 1,3 title 'sky130 hd tt 25C 1.8V: Yosys/ABC + OpenSTA pre-placement estimate; \\
-layer {L["name"]} ({100 * L["sparsity"]:.0f}% zero weights)'
+set multiplot layout 1,4 title 'sky130 hd tt 25C 1.8V: Yosys/ABC + OpenSTA pre-placement estimate, \\
+SRAM macros; layer {L["name"]} ({100 * L["sparsity"]:.0f}% zero weights)'
 set logscale x 2
 set grid
 set key top left
 set xlabel 'MAC lanes (NumPes x Lanes)'
 set logscale y 10
 set ylabel 'mm^2'
-set title 'Area (memories as flip-flops)'
-plot {series(4, 5)}
+set title 'Area (logic + SRAM macros)'
+plot {series(0)}
 set ylabel 'dense-equivalent GOPS / mm^2'
 set title 'Layer throughput per total area'
-plot {series(6, 7)}
-set title 'Layer throughput per logic area (memories excluded)'
-plot {series(10, 11)}
+plot {series(1)}
+set title 'Layer throughput per logic area'
+plot {series(2)}
+set ylabel 'pJ / dense-equivalent op'
+set title 'Energy per operation'
+plot {series(3)}
 unset multiplot
 """
     gp = build / "synth" / f"{name}.gp"
@@ -1057,8 +1055,10 @@ def main() -> int:
         p.add_argument("--random-sparsity", type=float, default=None,
                        help="time a random layer of conv2's shape with this zero fraction instead "
                             "of a trained one (labelled as such in the reports)")
+        if name in ("synth", "sweep"):
+            p.add_argument("--designs", default=os.environ.get("SYNTH_DESIGNS", "ttq,dense"),
+                           help="ttq,dense or one of them (default $SYNTH_DESIGNS or both)")
         if name == "synth":
-            p.add_argument("--designs", default="ttq,dense", help="ttq,dense or one of them")
             p.add_argument("--report", default="synth",
                            help="report name: build/reports/<name>.json and .md")
             p.add_argument("--ttq-params", default="",

@@ -5,6 +5,9 @@
 #   SYN_PARAMS    "Name=value ..."        SYN_LIBERTY uncompressed liberty file
 #   SYN_CLOCK_NS  clock period for ABC    SYN_OUT     output directory
 #   SYN_FLATTEN   1: flatten (netlist for timing/power), 0: keep the hierarchy (area per block)
+#   SYN_MACRO_LIBS  liberty files of the SRAM macros (optional): read as blackboxes, so the RTL's
+#                 macro instances (rtl/mem/sram_macro.sv under SYNTHESIS) stay cells in the
+#                 netlist; ABC maps only the logic around them
 # Fails (non-zero exit) on a parse or elaboration error, a latch, an undriven or multiply-driven
 # net, a combinational loop, or a cell left unmapped.
 
@@ -25,8 +28,13 @@ set flatten [env_or_die SYN_FLATTEN]
 set params  [expr {[info exists ::env(SYN_PARAMS)] ? $::env(SYN_PARAMS) : ""}]
 set tag     [expr {$flatten ? "flat" : "hier"}]
 
-# The cells as black boxes, so that `check` knows their port directions.
+# The cells as black boxes, so that `check` knows their port directions; the SRAM macros too.
 yosys read_liberty -lib $lib
+if {[info exists ::env(SYN_MACRO_LIBS)]} {
+  foreach m $::env(SYN_MACRO_LIBS) {
+    yosys read_liberty -lib $m
+  }
+}
 yosys read_verilog -sv -DSYNTHESIS {*}$files
 
 # Parameters: `chparam` on the top before `hierarchy` (Yosys 0.23's `hierarchy -chparam` hits an

@@ -1,8 +1,12 @@
-// Cycles of one real ternary layer on the ternary array and on the dense INT8 baseline, for the
-// `make synth` comparison (scripts/synth/run.py). The layer is the lenet5 conv2 (fan-in 800, 64
-// outputs) of a trained .ttq model when one is found, else a random layer of stated sparsity,
-// labelled as such in the output.
-//   ttq_synth_layer --pes 8 --lanes 4 --out layer.json [--model m.ttq]
+// Cycles of real ternary layers on the N:M ternary array and on the dense INT8 baseline, for the
+// `make synth` comparison (scripts/synth/run.py). The layers are LeNet-5's conv2 and fc1 from the
+// reference .ttq model and two ResNet-20 convolutions (a 16-channel and a 64-channel one) from the
+// ResNet-20 model when it is found; or, with --random, random layers of the LeNet-5 conv2 shape,
+// labelled as such in the output (unstructured at --sparsity, or N:M with --random-nm).
+//   ttq_synth_layer --pes 16 --group-size 4 --group-nnz 2 --groups 2 --dense-pes 16
+//                   --dense-lanes 4 --out layer.json [--model m.ttq] [--resnet r.ttq]
+// Both arrays' cycles come from exact models of their RTL (the ternary one is the golden cycle
+// model; the dense one scripts/synth/dense_cycles.hpp), weights on chip per pass.
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -10,13 +14,13 @@
 #include <optional>
 #include <random>
 #include <stdexcept>
-#include <span>
 #include <string>
 #include <vector>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "dense_cycles.hpp"
 #include "ttq/cycle_model.hpp"
 #include "ttq/fileio.hpp"
 #include "ttq/model.hpp"
@@ -26,7 +30,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-constexpr int kFanIn = 800, kOutCh = 64, kVectors = 100;  // lenet5 conv2 on 14x14 -> 10x10
+constexpr int kFcBatch = 16;  // images per fc1 run: one vector per image
 
 struct LayerChoice {
   std::string name, source;
@@ -34,174 +38,182 @@ struct LayerChoice {
   std::vector<int8_t> codes;  // [out_ch][fan_in]
 };
 
-// The first ternary Conv with the conv2 shape in the model, or nullopt.
-std::optional<LayerChoice> from_model(const fs::path& path) {
-  const ttq::Model m = ttq::load_model(path);
+// Ternary Conv/Linear layers of a model that match a shape (out_ch, fan_in), in model order.
+std::optional<LayerChoice> find_layer(const ttq::Model& m, const fs::path& path, int out_ch, int fan_in,
+                                      int nth = 0) {
   for (const auto& n : m.nodes) {
-    if (n.kind == ttq::NodeKind::Conv && n.mm.precision == ttq::Precision::Ternary &&
-        n.mm.fan_in == kFanIn && n.mm.out_ch == kOutCh) {
-      LayerChoice c;
-      c.name = m.arch + " " + n.name;
-      c.source = "trained model " + path.string() + " (" + m.dataset + ")";
-      c.fan_in = n.mm.fan_in;
-      c.out_ch = n.mm.out_ch;
-      c.vectors = n.shape.h * n.shape.w;
-      c.codes = n.mm.weights;
-      return c;
-    }
+    if ((n.kind != ttq::NodeKind::Conv && n.kind != ttq::NodeKind::Linear) ||
+        n.mm.precision != ttq::Precision::Ternary || n.mm.fan_in != fan_in || n.mm.out_ch != out_ch)
+      continue;
+    if (nth-- > 0) continue;
+    LayerChoice c;
+    c.name = m.arch + " " + n.name;
+    c.source = "trained model " + path.string() + " (" + m.dataset + ")";
+    c.fan_in = fan_in, c.out_ch = out_ch;
+    c.vectors = n.kind == ttq::NodeKind::Linear ? kFcBatch : n.shape.h * n.shape.w;
+    if (n.kind == ttq::NodeKind::Linear) c.name += " (batch of " + std::to_string(kFcBatch) + " images)";
+    c.codes = n.mm.weights;
+    return c;
   }
   return std::nullopt;
 }
 
-// The reference model (committed in models/, reproduced by `make train` into build/models/) first,
-// so other lenet5 models in build/models (e.g. make train-sparse's) never replace it by name order.
-std::vector<fs::path> candidate_models() {
-  std::vector<fs::path> out;
-  for (const fs::path& ref : {fs::path(TTQ_SOURCE_DIR) / "models" / "lenet5-fashion-mnist.ttq",
-                              fs::path(TTQ_SOURCE_DIR) / "build" / "models" / "lenet5-fashion-mnist.ttq"})
-    if (std::error_code ec; fs::is_regular_file(ref, ec)) out.push_back(ref);
-  for (const fs::path& dir : {fs::path(TTQ_SOURCE_DIR) / "build" / "models",
-                             fs::path(TTQ_SOURCE_DIR) / "models", fs::path("build/models")}) {
-    std::error_code ec;
-    if (!fs::is_directory(dir, ec)) continue;
-    std::vector<fs::path> here;
-    for (const auto& e : fs::directory_iterator(dir, ec))
-      if (e.path().extension() == ".ttq" && e.path().filename().string().find("lenet5") == 0)
-        here.push_back(e.path());
-    std::sort(here.begin(), here.end());
-    out.insert(out.end(), here.begin(), here.end());
-  }
-  return out;
+fs::path first_existing(std::initializer_list<fs::path> paths) {
+  for (const fs::path& p : paths)
+    if (std::error_code ec; fs::is_regular_file(p, ec)) return p;
+  return {};
 }
 
-LayerChoice synthetic(double sparsity, uint32_t seed, const std::string& why) {
+// Random layers of the LeNet-5 conv2 shape: unstructured at `sparsity`, or nm_n:nm_m.
+LayerChoice synthetic(double sparsity, int nm_n, int nm_m, uint32_t seed) {
   LayerChoice c;
   c.name = "lenet5 conv2 shape";
-  c.source = "random codes at " + std::to_string(int(sparsity * 100 + 0.5)) +
-             "% zeros, seed " + std::to_string(seed) + " (" + why + ")";
-  c.fan_in = kFanIn;
-  c.out_ch = kOutCh;
-  c.vectors = kVectors;
+  c.fan_in = 800, c.out_ch = 64, c.vectors = 100;
   std::mt19937 rng(seed);
   std::uniform_real_distribution<double> u(0, 1);
-  c.codes.resize(size_t(kFanIn) * kOutCh);
-  for (auto& v : c.codes) v = u(rng) < sparsity ? int8_t{0} : ((rng() & 1) ? int8_t{1} : int8_t{-1});
+  c.codes.assign(size_t(c.fan_in) * c.out_ch, 0);
+  if (nm_n > 0) {
+    c.source = "random " + std::to_string(nm_n) + ":" + std::to_string(nm_m) + " codes, seed " + std::to_string(seed);
+    for (int o = 0; o < c.out_ch; ++o)
+      for (int k0 = 0; k0 < c.fan_in; k0 += nm_m) {
+        std::vector<int> pos;
+        for (int i = 0; i < std::min(nm_m, c.fan_in - k0); ++i) pos.push_back(i);
+        std::shuffle(pos.begin(), pos.end(), rng);
+        for (int i = 0; i < std::min(nm_n, int(pos.size())); ++i)
+          c.codes[size_t(o) * c.fan_in + k0 + pos[size_t(i)]] = (rng() & 1) ? 1 : -1;
+      }
+  } else {
+    c.source = "random codes at " + std::to_string(int(sparsity * 100 + 0.5)) + "% zeros, seed " + std::to_string(seed);
+    for (auto& v : c.codes) v = u(rng) < sparsity ? int8_t{0} : ((rng() & 1) ? int8_t{1} : int8_t{-1});
+  }
   return c;
 }
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// The ternary array's cycles for the layer, from the golden cycle model of the RTL. A layer whose
-// outputs do not fit one pass (max_outs, or a PE's op memory) runs as several passes over output
-// chunks, each with its weights on chip; their cycles add up.
+// The ternary array's cycles for the layer, from the golden cycle model of the RTL: passes over
+// output-channel slices, each with its weights on chip; their cycles add up.
 nlohmann::json ternary_cycles(const LayerChoice& L, const ttq::ArrayConfig& cfg) {
-  cfg.validate();
-  int chunk = std::min(L.out_ch, cfg.max_outs);
-  for (;;) {
-    try {
-      ttq::CycleStats total;
-      int passes = 0;
-      for (int o0 = 0; o0 < L.out_ch; o0 += chunk, ++passes) {
-        const int n = std::min(chunk, L.out_ch - o0);
-        const std::span<const int8_t> codes(L.codes.data() + size_t(o0) * L.fan_in,
-                                            size_t(n) * L.fan_in);
-        const std::vector<ttq::OutParams> out(static_cast<size_t>(n));
-        const auto st = ttq::cycle_model(ttq::compile_layer(codes, n, L.fan_in, out, cfg), L.vectors);
-        total.cycles += st.cycles;
-        total.ideal += st.ideal;
-        total.wload_cycles += st.wload_cycles;
-        total.wload_bytes += st.wload_bytes;
-      }
-      return {{"cycles", total.cycles},
-              {"ideal_cycles", total.ideal},
-              {"utilization", total.ideal / double(total.cycles)},
-              {"passes", passes},
-              {"outputs_per_pass", chunk},
-              {"weight_load_cycles", total.wload_cycles},
-              {"weight_load_bytes", total.wload_bytes},
-              {"source", "golden cycle model (golden/include/ttq/cycle_model.hpp) of the RTL, "
-                         "weights on chip, no back-pressure" +
-                             std::string(passes > 1 ? ", " + std::to_string(passes) +
-                                                          " passes over output chunks"
-                                                    : "")}};
-    } catch (const std::invalid_argument&) {
-      // Only a layer that does not fit one pass is split; anything else fails below at chunk 1.
-      if (chunk <= 1) throw;
-      chunk = (chunk + 1) / 2;
-    }
+  const std::vector<ttq::OutParams> out(static_cast<size_t>(L.out_ch));
+  const auto passes = ttq::compile_passes(L.codes, L.out_ch, L.fan_in, out, cfg);
+  ttq::CycleStats total;
+  int64_t steps = 0;
+  for (const auto& p : passes) {
+    const auto st = ttq::cycle_model(p, L.vectors);
+    total.cycles += st.cycles, total.ideal += st.ideal, total.busy += st.busy;
+    total.wload_cycles += st.wload_cycles, total.wload_bytes += st.wload_bytes;
+    steps += int64_t(p.steps.size());
   }
+  return {{"cycles", total.cycles},
+          {"ideal_cycles", total.ideal},
+          {"utilization", total.ideal / double(total.cycles)},
+          {"busy_cycles", total.busy},
+          {"steps", steps},
+          {"passes", passes.size()},
+          {"weight_load_cycles", total.wload_cycles},
+          {"weight_load_bytes", total.wload_bytes},
+          {"source", "golden cycle model (golden/include/ttq/cycle_model.hpp) of the RTL, equal to its "
+                     "PERF_TOTAL; weights on chip per pass, loaded before the run (reported apart)"}};
+}
+
+// The dense INT8 array: its RTL's exact cycles (scripts/synth/dense_cycles.hpp, checked by
+// test_dense_accel), the layer as passes over output chunks with the weights of a pass on chip;
+// the weight loads are reported apart, as for the ternary array.
+nlohmann::json dense_cycles(const LayerChoice& L, const dense::Config& c) {
+  const dense::LayerCycles d = dense::layer_cycles(c, L.fan_in, L.out_ch, L.vectors);
+  return {{"cycles", d.cycles},
+          {"ideal_cycles", int64_t(L.vectors) * ceil_div(L.out_ch, c.pes) * ceil_div(L.fan_in, c.lanes)},
+          {"passes", d.passes},
+          {"outputs_per_pass", d.outputs_per_pass},
+          {"weight_load_cycles", d.load_cycles},
+          {"weight_load_bytes", d.weight_bytes},
+          {"source", "exact RTL cycles (scripts/synth/dense_cycles.hpp, checked by test_dense_accel), "
+                     "weights on chip per pass (" + std::to_string(d.passes) + " passes of " +
+                     std::to_string(d.outputs_per_pass) + " outputs), weight loads apart, no back-pressure"}};
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  CLI::App app{"Cycles of a real ternary layer on the ternary array and the dense INT8 baseline"};
-  int pes = 8, lanes = 4;
+  CLI::App app{"Cycles of real ternary layers on the N:M ternary array and the dense INT8 baseline"};
+  dense::Config dcfg;
   double sparsity = 0.5;
+  std::string nm;
   uint32_t seed = 1;
-  std::string model, out;
+  std::string model, resnet, out;
   bool random = false;
   ttq::ArrayConfig cfg;
-  app.add_option("--pes", pes, "PEs (NumPes)")->required()->check(CLI::Range(1, 4096));
-  app.add_option("--lanes", lanes, "lanes per PE")->required()->check(CLI::Range(1, 4096));
-  app.add_option("--model", model, ".ttq model (default: models/lenet5-fashion-mnist.ttq, else the first lenet5*.ttq found)");
-  app.add_option("--sparsity", sparsity, "zero fraction of the random layer used without a model")
-      ->check(CLI::Range(0.0, 1.0));
-  app.add_flag("--random", random, "time a random layer of --sparsity even if a model is found")
+  app.add_option("--pes", cfg.num_pes, "ternary NumPes")->capture_default_str();
+  app.add_option("--group-size", cfg.group_size, "ternary GroupSize (M)")->capture_default_str();
+  app.add_option("--group-nnz", cfg.group_nnz, "ternary GroupNnz (N)")->capture_default_str();
+  app.add_option("--groups", cfg.groups, "ternary Groups (G)")->capture_default_str();
+  app.add_option("--wdepth", cfg.wdepth, "ternary WDepth")->capture_default_str();
+  app.add_option("--max-fan-in", cfg.max_fan_in, "ternary MaxFanIn")->capture_default_str();
+  app.add_option("--max-outs", cfg.max_outs, "ternary MaxOuts")->capture_default_str();
+  app.add_option("--dense-pes", dcfg.pes, "dense_accel NumPes")->capture_default_str()->check(CLI::Range(1, 4096));
+  app.add_option("--dense-lanes", dcfg.lanes, "dense_accel Lanes")->capture_default_str()->check(CLI::Range(1, 4096));
+  app.add_option("--dense-max-fan-in", dcfg.max_fan_in, "dense_accel MaxFanIn")->capture_default_str();
+  app.add_option("--dense-max-out-ch", dcfg.max_out_ch, "dense_accel MaxOutCh")->capture_default_str();
+  app.add_option("--dense-wgt-depth", dcfg.wgt_depth, "dense_accel WgtDepth")->capture_default_str();
+  app.add_option("--model", model, "LeNet-5 .ttq model (default: models/lenet5-fashion-mnist.ttq)");
+  app.add_option("--resnet", resnet, "ResNet-20 .ttq model (default: models/resnet20-cifar10.ttq if present)");
+  app.add_flag("--random", random, "time random layers of the LeNet-5 conv2 shape instead of a model")
       ->excludes(app.get_option("--model"));
+  app.add_option("--sparsity", sparsity, "zero fraction of the unstructured random layer")->check(CLI::Range(0.0, 1.0));
+  app.add_option("--random-nm", nm, "N:M pattern of the random layer (e.g. 2:4) instead of --sparsity");
   app.add_option("--seed", seed, "seed of the random layer");
   app.add_option("--out", out, "JSON report")->required();
-  app.add_option("--row-bytes", cfg.row_bytes, "RTL RowBytes")->capture_default_str();
-  app.add_option("--win-rows", cfg.win_rows, "RTL WinRows")->capture_default_str();
-  app.add_option("--sweep-rows", cfg.sweep_rows, "RTL SweepRows")->capture_default_str();
-  app.add_option("--adv-bits", cfg.adv_bits, "RTL AdvBits")->capture_default_str();
-  app.add_option("--max-fan-in", cfg.max_fan_in, "RTL MaxFanIn")->capture_default_str();
-  app.add_option("--max-outs", cfg.max_outs, "RTL MaxOuts")->capture_default_str();
-  app.add_option("--op-depth", cfg.op_depth, "RTL OpDepth")->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   try {
-    std::optional<LayerChoice> layer;
-    if (random) {
-      layer = synthetic(sparsity, seed, "asked with --random");
-    } else if (!model.empty()) {
-      if (!fs::is_regular_file(model)) throw std::runtime_error("--model " + model + ": no such file");
-      layer = from_model(model);
-      if (!layer)
-        throw std::runtime_error("--model " + model + ": no ternary Conv with fan-in " +
-                                 std::to_string(kFanIn) + " and " + std::to_string(kOutCh) +
-                                 " outputs (lenet5 conv2)");
+    cfg.validate();
+    std::vector<LayerChoice> layers;
+    if (random || !nm.empty()) {
+      int n = 0, m = 0;
+      if (!nm.empty() && (std::sscanf(nm.c_str(), "%d:%d", &n, &m) != 2 || n < 1 || m < n || m > 64))
+        throw std::invalid_argument("--random-nm " + nm + ": expected N:M with 1 <= N <= M <= 64");
+      layers.push_back(synthetic(sparsity, n, m, seed));
     } else {
-      for (const auto& p : candidate_models()) {
-        if ((layer = from_model(p))) break;
+      const fs::path lenet = !model.empty() ? fs::path(model)
+                                            : first_existing({fs::path(TTQ_SOURCE_DIR) / "models" / "lenet5-fashion-mnist.ttq",
+                                                              fs::path(TTQ_SOURCE_DIR) / "build" / "models" / "lenet5-fashion-mnist.ttq"});
+      if (lenet.empty()) throw std::runtime_error("no LeNet-5 model: pass --model or run make train");
+      if (!fs::is_regular_file(lenet)) throw std::runtime_error("--model " + lenet.string() + ": no such file");
+      const ttq::Model m = ttq::load_model(lenet);
+      for (auto [oc, fi] : {std::pair{64, 800}, std::pair{512, 1600}}) {
+        auto l = find_layer(m, lenet, oc, fi);
+        if (!l) throw std::runtime_error("--model " + lenet.string() + ": no ternary layer " + std::to_string(oc) + " x " +
+                                         std::to_string(fi) + " (lenet5 conv2 / fc1)");
+        layers.push_back(std::move(*l));
       }
-      if (!layer) layer = synthetic(sparsity, seed, "no trained lenet5 .ttq model found");
+      const fs::path rn = !resnet.empty() ? fs::path(resnet) : first_existing({fs::path(TTQ_SOURCE_DIR) / "models" / "resnet20-cifar10.ttq"});
+      if (!rn.empty()) {
+        const ttq::Model r = ttq::load_model(rn);
+        for (auto [oc, fi] : {std::pair{16, 144}, std::pair{64, 576}})
+          if (auto l = find_layer(r, rn, oc, fi, 1)) layers.push_back(std::move(*l));
+      }
     }
-    const LayerChoice& L = *layer;
-    int64_t nnz = 0;
-    for (int8_t c : L.codes) nnz += c != 0;
-    cfg.num_pes = pes;
-    cfg.lanes = lanes;
-    // Dense array: every weight, zero or not, at every lane every cycle; activation loading and
-    // pipeline fill are not counted (in the dense baseline's favour).
-    const int64_t dense = int64_t(L.vectors) * ceil_div(L.out_ch, pes) * ceil_div(L.fan_in, lanes);
-    nlohmann::json j = {
-        {"layer",
-         {{"name", L.name},
-          {"source", L.source},
-          {"fan_in", L.fan_in},
-          {"out_ch", L.out_ch},
-          {"vectors", L.vectors},
-          {"nonzeros", nnz},
-          {"sparsity", 1.0 - double(nnz) / double(L.codes.size())}}},
-        {"num_pes", pes},
-        {"lanes", lanes},
-        {"dense_macs", int64_t(L.vectors) * L.out_ch * L.fan_in},
-        {"ttq", ternary_cycles(L, cfg)},
-        {"dense",
-         {{"cycles", dense},
-          {"source", "vectors x ceil(out_ch / PEs) x ceil(fan_in / lanes): every lane busy "
-                     "every cycle, activation loading not counted (favours the dense array)"}}},
-    };
+    nlohmann::json arr = nlohmann::json::array();
+    for (const LayerChoice& L : layers) {
+      int64_t nnz = 0;
+      for (int8_t c : L.codes) nnz += c != 0;
+      arr.push_back({{"name", L.name},
+                     {"source", L.source},
+                     {"fan_in", L.fan_in},
+                     {"out_ch", L.out_ch},
+                     {"vectors", L.vectors},
+                     {"nonzeros", nnz},
+                     {"sparsity", 1.0 - double(nnz) / double(L.codes.size())},
+                     {"dense_macs", int64_t(L.vectors) * L.out_ch * L.fan_in},
+                     {"ttq", ternary_cycles(L, cfg)},
+                     {"dense", dense_cycles(L, dcfg)}});
+    }
+    const nlohmann::json j = {
+        {"ttq_config", {{"num_pes", cfg.num_pes}, {"group_size", cfg.group_size}, {"group_nnz", cfg.group_nnz},
+                        {"groups", cfg.groups}, {"wdepth", cfg.wdepth}, {"max_fan_in", cfg.max_fan_in},
+                        {"max_outs", cfg.max_outs}}},
+        {"dense_config", {{"num_pes", dcfg.pes}, {"lanes", dcfg.lanes}, {"max_fan_in", dcfg.max_fan_in},
+                          {"max_out_ch", dcfg.max_out_ch}, {"wgt_depth", dcfg.wgt_depth}}},
+        {"layers", arr}};
     ttq::write_json_atomic(out, j);
     return 0;
   } catch (const std::exception& e) {

@@ -37,18 +37,13 @@ struct AccelSim::Impl {
   std::vector<uint32_t> w_words;
   size_t w_idx = 0;
   bool w_valid = false;
-  // activation stream: 4 words of 32 bits per 128-bit beat
-  std::vector<uint32_t> a_words;
-  std::vector<uint8_t> a_last;
+  // activation stream: beat_bytes bytes per beat
+  std::vector<uint8_t> a_bytes, a_last;
+  int a_beat_bytes = 0;
   size_t a_idx = 0, a_beats = 0;
   bool a_valid = false;
   // result beats
-  struct Beat {
-    uint32_t data;
-    uint8_t keep;
-    bool last;
-  };
-  std::vector<Beat> results;
+  std::vector<ResultBeat> results;
   // AXI4-Lite master
   bool awvalid = false, arvalid = false;
   uint32_t awaddr = 0, wdata = 0, araddr = 0;
@@ -82,6 +77,22 @@ struct AccelSim::Impl {
 };
 
 namespace {
+
+// Drives a Verilated input port of any width with n little-endian bytes.
+template <class T>
+void put_bytes(T& port, const uint8_t* b, int n) {
+  if constexpr (std::is_integral_v<T>) {
+    uint64_t v = 0;
+    for (int i = 0; i < n && i < 8; ++i) v |= uint64_t(b[i]) << (8 * i);
+    port = T(v);
+  } else {
+    for (int w = 0; w < (n + 3) / 4; ++w) {
+      uint32_t v = 0;
+      for (int i = 0; i < 4 && 4 * w + i < n; ++i) v |= uint32_t(b[4 * w + i]) << (8 * i);
+      port[w] = v;
+    }
+  }
+}
 
 template <class VM>
 void configure_model(VM& t) {
@@ -127,16 +138,7 @@ AccelSim::AccelSim(const SimOptions& opt) : opt_(opt), stall_(opt.stall), impl_(
   }
   reset();
   // The Verilated parameters must be the ones the schedule is compiled for.
-  const uint32_t hw0 = read_reg(reg::kHwCfg0), hw1 = read_reg(reg::kHwCfg1), hw2 = read_reg(reg::kHwCfg2);
-  const ArrayConfig& c = opt_.cfg;
-  const uint32_t want0 = uint32_t(c.num_pes) | uint32_t(c.lanes) << 8 | uint32_t(c.row_bytes) << 16 |
-                         uint32_t(c.sweep_rows) << 24;
-  const uint32_t want1 = uint32_t(c.max_fan_in) | uint32_t(c.max_outs) << 16;
-  const uint32_t want2 = uint32_t(c.op_depth) | uint32_t(c.win_rows) << 16 | uint32_t(c.adv_bits) << 24;
-  if (hw0 != want0 || hw1 != want1 || hw2 != want2)
-    throw std::invalid_argument("AccelSim: ArrayConfig does not match the Verilated ttq_accel (HWCFG " +
-                                std::to_string(hw0) + "/" + std::to_string(hw1) + "/" +
-                                std::to_string(hw2) + ")");
+  AccelDriver(*this, opt_.cfg).check_hardware();
 }
 
 AccelSim::~AccelSim() = default;
@@ -166,7 +168,9 @@ void AccelSim::tick_model(VM& t) {
   t.s_axis_w_tdata_i = m.w_valid ? m.w_words[m.w_idx] : 0;
   t.s_axis_w_tlast_i = m.w_valid && m.w_idx + 1 == m.w_words.size();
   t.s_axis_a_tvalid_i = m.a_valid;
-  for (int k = 0; k < 4; ++k) t.s_axis_a_tdata_i[k] = m.a_valid ? m.a_words[m.a_idx * 4 + k] : 0;
+  static const uint8_t zeros[64] = {};
+  put_bytes(t.s_axis_a_tdata_i, m.a_valid ? &m.a_bytes[m.a_idx * size_t(m.a_beat_bytes)] : zeros,
+            m.a_beat_bytes);
   t.s_axis_a_tlast_i = m.a_valid && m.a_last[m.a_idx];
   t.m_axis_r_tready_i = !coin();
   t.s_axil_awvalid_i = m.awvalid;
@@ -187,7 +191,7 @@ void AccelSim::tick_model(VM& t) {
   const bool w_hs = !m.rst && m.w_valid && t.s_axis_w_tready_o;
   const bool a_hs = !m.rst && m.a_valid && t.s_axis_a_tready_o;
   if (!m.rst && t.m_axis_r_tvalid_o && t.m_axis_r_tready_i)
-    m.results.push_back({t.m_axis_r_tdata_o, uint8_t(t.m_axis_r_tkeep_o), bool(t.m_axis_r_tlast_o)});
+    m.results.push_back({uint16_t(t.m_axis_r_tdata_o), bool(t.m_axis_r_tlast_o)});
   m.aw_hs = !m.rst && m.awvalid && t.s_axil_awready_o;
   m.ar_hs = !m.rst && m.arvalid && t.s_axil_arready_o;
   m.b_hs = !m.rst && t.s_axil_bvalid_o;
@@ -219,7 +223,7 @@ void AccelSim::reset(int cycles) {
   m.rst = true;
   m.w_words.clear();
   m.w_idx = 0, m.w_valid = false;
-  m.a_words.clear(), m.a_last.clear();
+  m.a_bytes.clear(), m.a_last.clear();
   m.a_idx = 0, m.a_beats = 0, m.a_valid = false;
   m.awvalid = m.arvalid = false;
   for (int i = 0; i < cycles; ++i) tick();
@@ -255,114 +259,53 @@ uint32_t AccelSim::read_reg(uint32_t addr) {
 }
 
 void AccelSim::load_program(const Program& prog) {
-  if (prog.cfg.num_pes != opt_.cfg.num_pes || prog.cfg.lanes != opt_.cfg.lanes ||
-      prog.cfg.sweep_rows != opt_.cfg.sweep_rows || prog.cfg.row_bytes != opt_.cfg.row_bytes ||
-      prog.cfg.win_rows != opt_.cfg.win_rows || prog.cfg.adv_bits != opt_.cfg.adv_bits)
-    throw std::invalid_argument("AccelSim: program compiled for another ArrayConfig");
-  if (const uint32_t code = send_weight_words(prog.weight_stream()))
+  if (const uint32_t code = AccelDriver(*this, opt_.cfg).load(prog))
     throw std::runtime_error("AccelSim: weight stream rejected, ERR_CODE " + std::to_string(code));
 }
 
-uint32_t AccelSim::send_weight_words(std::vector<uint32_t> words) {
+void AccelSim::send_weights(std::span<const uint32_t> words) {
   Impl& m = *impl_;
-  m.w_words = std::move(words);
+  m.w_words.assign(words.begin(), words.end());
   m.w_idx = 0, m.w_valid = false;
-  const uint64_t budget = 1000 + 20 * m.w_words.size() / (1.0 - stall_);
+  const uint64_t budget = 1000 + uint64_t(20.0 * double(m.w_words.size()) / (1.0 - stall_));
   for (uint64_t i = 0; m.w_idx < m.w_words.size(); ++i) {
     if (i > budget) throw std::runtime_error("AccelSim: weight stream stuck at word " + std::to_string(m.w_idx));
     tick();
   }
-  // The host protocol: wait for STATUS.WLOAD = 0, then read ERR.
-  uint32_t st = read_reg(reg::kStatus);
-  for (int i = 0; st & 8u; ++i) {
-    if (i > 100) throw std::runtime_error("AccelSim: STATUS.WLOAD still set after the weight stream");
-    st = read_reg(reg::kStatus);
-  }
-  return (st & 4u) ? read_reg(reg::kErrCode) : 0u;
 }
 
-void AccelSim::start_layer(const Program& prog, bool relu, std::span<const uint8_t> vectors, int nvec) {
-  if (nvec < 0 || vectors.size() != size_t(nvec) * size_t(prog.fan_in))
-    throw std::invalid_argument("AccelSim: vectors.size() = " + std::to_string(vectors.size()) +
-                                ", expected nvec * fan_in = " + std::to_string(int64_t(nvec) * prog.fan_in));
+uint32_t AccelSim::send_weight_words(std::vector<uint32_t> words) {
+  return AccelDriver(*this, opt_.cfg).load_words(words);
+}
+
+std::vector<ResultBeat> AccelSim::stream_layer(std::span<const uint8_t> beats, int beat_bytes,
+                                               std::span<const uint8_t> tlast, double budget) {
   Impl& m = *impl_;
-  const int bb = opt_.cfg.beat_bytes(), rp = prog.row_pairs();
-  if (bb != 16) throw std::invalid_argument("AccelSim: the harness drives 128-bit activation beats");
-  m.a_beats = size_t(nvec) * rp;
-  m.a_words.assign(m.a_beats * 4, 0);
-  m.a_last.assign(m.a_beats, 0);
-  for (int v = 0; v < nvec; ++v) {
-    for (int k = 0; k < prog.fan_in; ++k) {
-      const size_t beat = size_t(v) * rp + k / bb;
-      m.a_words[beat * 4 + (k % bb) / 4] |= uint32_t(vectors[size_t(v) * prog.fan_in + k]) << (8 * (k % 4));
-    }
-    m.a_last[size_t(v) * rp + rp - 1] = 1;
-  }
+  m.a_bytes.assign(beats.begin(), beats.end());
+  m.a_last.assign(tlast.begin(), tlast.end());
+  m.a_beat_bytes = beat_bytes;
+  m.a_beats = tlast.size();
   m.a_idx = 0, m.a_valid = false;
   m.results.clear();
-  write_reg(reg::kFanIn, uint32_t(prog.fan_in));
-  write_reg(reg::kRounds, uint32_t(prog.rounds));
-  write_reg(reg::kNvec, uint32_t(nvec));
-  write_reg(reg::kLayer, relu ? 1u : 0u);
-  write_reg(reg::kIrqEn, 3u);
-  write_reg(reg::kCtrl, 1u);
-}
-
-LayerRun AccelSim::run_program(const Program& prog, bool relu, std::span<const uint8_t> vectors, int nvec) {
-  Impl& m = *impl_;
-  const uint64_t c0 = cycle_;
-  LayerRun run;
-  load_program(prog);
-  run.wload_cycles = read_reg(reg::kPerfWloadCyc);
-  run.wload_bytes = 4 * int64_t(read_reg(reg::kPerfWloadWords));
-  start_layer(prog, relu, vectors, nvec);
-  int64_t ops = 0;
-  for (const auto& v : prog.ops) ops += int64_t(v.size());
-  const double budget = 20000.0 + 40.0 * double(nvec) * double(ops + prog.row_pairs() * prog.rounds + prog.out_ch) /
-                                      (1.0 - stall_) / (1.0 - stall_);
+  budget /= (1.0 - stall_) * (1.0 - stall_);
   for (uint64_t i = 0; !irq(); ++i) {
     if (double(i) > budget)
       throw std::runtime_error("AccelSim: layer did not finish in " + std::to_string(uint64_t(budget)) +
                                " cycles (" + std::to_string(m.results.size()) + " result beats)");
     tick();
   }
-  const uint32_t status = read_reg(reg::kStatus);
-  if (status & 4u) throw std::runtime_error("AccelSim: ERR set during the layer, ERR_CODE " + std::to_string(read_reg(reg::kErrCode)));
-  write_reg(reg::kIrqStatus, 3u);
-  run.perf.total = read_reg(reg::kPerfTotal);
-  run.perf.busy = read_reg(reg::kPerfBusy);
-  run.perf.stall = read_reg(reg::kPerfStall);
-  run.perf.nnz = read_reg(reg::kPerfNnz);
-  run.perf.wload_cycles = read_reg(reg::kPerfWloadCyc);
-  run.perf.wload_words = read_reg(reg::kPerfWloadWords);
-  run.perf.results = read_reg(reg::kPerfResults);
-  run.cycles = run.perf.total;
+  return std::move(m.results);
+}
 
-  // Scatter the result beats into channel order, checking the stream's structure.
-  const int oc = prog.out_ch;
-  run.y.assign(size_t(nvec) * oc, 0);
-  std::vector<uint8_t> seen(size_t(nvec) * oc, 0);
-  int v = 0, in_vec = 0;
-  auto put = [&](uint32_t id, uint32_t y) {
-    if (v >= nvec) throw std::runtime_error("AccelSim: result beyond the last vector (id " + std::to_string(id) + ")");
-    if (id >= uint32_t(oc)) throw std::runtime_error("AccelSim: result id " + std::to_string(id) + " >= out_ch " + std::to_string(oc) + " in vector " + std::to_string(v));
-    uint8_t& s = seen[size_t(v) * oc + id];
-    if (s) throw std::runtime_error("AccelSim: duplicate result for output " + std::to_string(id) + " of vector " + std::to_string(v));
-    s = 1;
-    run.y[size_t(v) * oc + id] = relu ? int32_t(y & 0xff) : int32_t(int8_t(y & 0xff));
-    ++in_vec;
-  };
-  for (const auto& b : m.results) {
-    if ((b.keep & 3) != 3 || (b.keep != 3 && b.keep != 15))
-      throw std::runtime_error("AccelSim: bad tkeep " + std::to_string(b.keep));
-    put((b.data >> 8) & 0xff, b.data & 0xff);
-    if (b.keep == 15) put(b.data >> 24, (b.data >> 16) & 0xff);
-    if (b.last) {
-      if (in_vec != oc) throw std::runtime_error("AccelSim: vector " + std::to_string(v) + " has " + std::to_string(in_vec) + " outputs, expected " + std::to_string(oc));
-      ++v, in_vec = 0;
-    }
-  }
-  if (v != nvec) throw std::runtime_error("AccelSim: " + std::to_string(v) + " vectors ended with tlast, expected " + std::to_string(nvec));
+LayerRun AccelSim::run_program(const Program& prog, bool relu, std::span<const uint8_t> vectors, int nvec) {
+  const uint64_t c0 = cycle_;
+  LayerRun run;
+  AccelDriver drv(*this, opt_.cfg);
+  load_program(prog);
+  run.wload_cycles = read_reg(reg::kPerfWloadCyc);
+  run.wload_bytes = 4 * int64_t(read_reg(reg::kPerfWloadWords));
+  run.y = drv.run(prog, relu, vectors, nvec, &run.perf);
+  run.cycles = run.perf.total;
   run.sim_cycles = int64_t(cycle_ - c0);
   run.passes = 1;
   return run;
@@ -400,8 +343,13 @@ LayerRun AccelSim::run_layer(std::span<const int8_t> codes, int out_ch, int fan_
 
 void AccelSim::run_and_reset(const Program& prog, bool relu, std::span<const uint8_t> vectors, int nvec,
                              int64_t after, int reset_cycles) {
+  Impl& m = *impl_;
   load_program(prog);
-  start_layer(prog, relu, vectors, nvec);
+  const ActBeats a = pack_activations(prog, vectors, nvec);
+  AccelDriver(*this, opt_.cfg).start(prog, relu, nvec);
+  m.a_bytes = a.bytes, m.a_last = a.tlast;
+  m.a_beat_bytes = prog.cfg.win_bytes();
+  m.a_beats = a.tlast.size(), m.a_idx = 0, m.a_valid = false;
   for (int64_t i = 0; i < after; ++i) tick();
   reset(reset_cycles);
 }

@@ -36,7 +36,7 @@ struct Layer {
 struct Summary {
   int layers = 0, passed = 0, failed = 0;
   int64_t rtl_cycles = 0, sim_cycles = 0, outputs = 0, cycle_checks = 0;
-  double worst_util = -1.0;  // unstalled sparse layers: fan_in >= 200, out_ch >= 64, 30-70% zeros
+  double worst_util = -1.0;  // unstalled N:M layers: fan_in >= 200, out_ch >= num_pes
   std::string first_failure;
 };
 
@@ -47,6 +47,22 @@ void random_codes(Layer& l, double sparsity, std::mt19937_64& g) {
   std::uniform_real_distribution<double> u(0.0, 1.0);
   l.codes.resize(size_t(l.out_ch) * l.fan_in);
   for (auto& c : l.codes) c = u(g) < sparsity ? 0 : (u(g) < 0.5 ? 1 : -1);
+}
+
+// N:M-structured codes: in every group of m consecutive inputs of an output, at most n nonzeros
+// (exactly n where the group is long enough, unless `fewer`).
+void nm_codes(Layer& l, int n, int m, bool fewer, std::mt19937_64& g) {
+  l.codes.assign(size_t(l.out_ch) * l.fan_in, 0);
+  for (int o = 0; o < l.out_ch; ++o)
+    for (int k0 = 0; k0 < l.fan_in; k0 += m) {
+      const int len = std::min(m, l.fan_in - k0);
+      std::vector<int> pos(static_cast<size_t>(len));
+      for (int i = 0; i < len; ++i) pos[size_t(i)] = i;
+      std::shuffle(pos.begin(), pos.end(), g);
+      const int nz = std::min(len, fewer ? int(g() % (n + 1)) : n);
+      for (int i = 0; i < nz; ++i)
+        l.codes[size_t(o) * l.fan_in + k0 + pos[size_t(i)]] = (g() & 1) ? 1 : -1;
+    }
 }
 
 void random_params(Layer& l, std::mt19937_64& g) {
@@ -99,17 +115,30 @@ Layer random_layer(const ttq::ArrayConfig& cfg, std::mt19937_64& g, int index) {
   else if (o < 0.25) l.out_ch = cfg.max_outs;
   else l.out_ch = 1 + int(g() % cfg.max_outs);
   const double s = u(g);
-  const double sparsity = s < 0.1 ? 0.0 : s < 0.2 ? 1.0 : u(g);
-  l.nvec = 1 + int(g() % 4);
+  l.nvec = int(g() % 5);
   l.relu = g() & 1;
   l.dense = u(g) < 0.1;
   l.stall = u(g) < 0.5 ? 0.0 : 0.9 * u(g);
   if (u(g) < 0.05) l.reset_after = int64_t(g() % 400);
-  // Keep a layer within one pass of the op memories (the host would split it otherwise).
-  const double density = l.dense ? 1.0 : std::max(0.05, 1.0 - sparsity);
-  while (l.out_ch > 1 && double(l.out_ch) * l.fan_in * density / (cfg.num_pes * cfg.lanes) > 0.7 * cfg.op_depth)
-    l.out_ch = std::max(1, l.out_ch / 2);
-  random_codes(l, sparsity, g);
+  // A third N:M-structured (the array's native case), the rest unstructured at 0-100% zeros.
+  const bool nm = s < 0.35;
+  const int n = 1 + int(g() % cfg.group_nnz);
+  const bool fewer = u(g) < 0.3;
+  const double sparsity = s < 0.45 ? 0.0 : s < 0.55 ? 1.0 : u(g);
+  l.name += nm ? " nm" + std::to_string(n) + ":" + std::to_string(cfg.group_size) : "";
+  // Keep the layer within one pass of the weight memory (the host would split it otherwise).
+  for (;;) {
+    if (nm) nm_codes(l, n, cfg.group_size, fewer, g);
+    else random_codes(l, sparsity, g);
+    const std::vector<OutParams> none(size_t(l.out_ch));
+    try {
+      (void)ttq::compile_layer(l.codes, l.out_ch, l.fan_in, none, cfg, l.dense);
+      break;
+    } catch (const std::invalid_argument&) {
+      if (l.out_ch == 1) l.fan_in = std::max(1, l.fan_in / 2);
+      l.out_ch = std::max(1, l.out_ch / 2);
+    }
+  }
   random_params(l, g);
   random_acts(l, g);
   return l;
@@ -131,56 +160,86 @@ bool check_layer(ttq::AccelSim& sim, const Layer& l, Summary& sum, bool verbose)
     return false;
   };
   try {
-    const ttq::Program prog = ttq::compile_layer(l.codes, l.out_ch, l.fan_in, l.out, cfg, l.dense);
-    sim.set_stall(l.stall);
-    if (l.reset_after >= 0) sim.run_and_reset(prog, l.relu, l.x, l.nvec, l.reset_after);
-    const ttq::LayerRun run = sim.run_program(prog, l.relu, l.x, l.nvec);
-    sum.sim_cycles += run.sim_cycles;
-    sum.rtl_cycles += run.cycles;
-    // outputs, bit for bit
-    std::vector<int32_t> y(size_t(l.out_ch));
-    for (int v = 0; v < l.nvec; ++v) {
+    // A layer too large for one pass runs as the host runs it: passes over output slices.
+    const std::vector<ttq::Program> passes = ttq::compile_passes(l.codes, l.out_ch, l.fan_in, l.out, cfg, l.dense);
+    std::vector<int32_t> want(size_t(l.nvec) * l.out_ch);
+    for (int v = 0; v < l.nvec; ++v)
       ttq::ternary_matvec(l.codes, l.out_ch, l.fan_in,
                           std::span<const uint8_t>(l.x).subspan(size_t(v) * l.fan_in, size_t(l.fan_in)),
-                          l.out, l.relu, y);
-      for (int o = 0; o < l.out_ch; ++o) {
-        const int32_t got = run.y[size_t(v) * l.out_ch + o];
-        if (got != y[size_t(o)])
-          return fail("vector " + std::to_string(v) + ", output " + std::to_string(o) + ": expected " +
-                      std::to_string(y[size_t(o)]) + ", got " + std::to_string(got));
+                          l.out, l.relu, std::span<int32_t>(want).subspan(size_t(v) * l.out_ch, size_t(l.out_ch)));
+    sim.set_stall(l.stall);
+    int64_t layer_cycles = 0;
+    int o0 = 0;
+    for (const ttq::Program& prog : passes) {
+      if (l.reset_after >= 0 && o0 == 0) sim.run_and_reset(prog, l.relu, l.x, l.nvec, l.reset_after);
+      const ttq::LayerRun run = sim.run_program(prog, l.relu, l.x, l.nvec);
+      sum.sim_cycles += run.sim_cycles;
+      sum.rtl_cycles += run.cycles;
+      layer_cycles += run.cycles;
+      const std::string where = passes.size() > 1 ? " (pass of outputs " + std::to_string(o0) + "..)" : "";
+      for (int v = 0; v < l.nvec; ++v)
+        for (int o = 0; o < prog.out_ch; ++o) {
+          const int32_t got = run.y[size_t(v) * prog.out_ch + o], exp = want[size_t(v) * l.out_ch + o0 + o];
+          if (got != exp)
+            return fail("vector " + std::to_string(v) + ", output " + std::to_string(o0 + o) + ": expected " +
+                        std::to_string(exp) + ", got " + std::to_string(got));
+        }
+      // counters that hold under any back-pressure
+      const ttq::CycleStats m = ttq::cycle_model(prog, l.nvec);
+      if (int64_t(run.perf.nnz) != m.nonzeros)
+        return fail("PERF_NNZ " + std::to_string(run.perf.nnz) + " != model " + std::to_string(m.nonzeros) + where);
+      if (int64_t(run.perf.results) != int64_t(l.nvec) * prog.out_ch)
+        return fail("PERF_RESULTS " + std::to_string(run.perf.results) + where);
+      if (run.wload_cycles < m.wload_cycles || run.wload_bytes != m.wload_bytes)
+        return fail("weight load " + std::to_string(run.wload_cycles) + " cycles / " +
+                    std::to_string(run.wload_bytes) + " bytes vs model " + std::to_string(m.wload_cycles) +
+                    " / " + std::to_string(m.wload_bytes) + where);
+      if (l.stall == 0.0) {  // exact cycle model
+        ++sum.cycle_checks;
+        auto eq = [&](const char* name, int64_t got, int64_t exp) {
+          if (got != exp)
+            throw std::runtime_error(std::string(name) + " " + std::to_string(got) + " != cycle model " +
+                                     std::to_string(exp) + where);
+        };
+        eq("PERF_TOTAL", run.perf.total, m.cycles);
+        eq("PERF_BUSY", run.perf.busy, m.busy);
+        eq("PERF_STALL", run.perf.stall, m.stall);
+        eq("PERF_WLOAD_CYC", run.wload_cycles, m.wload_cycles);
+        if (!l.dense && l.fan_in >= 200 && prog.out_ch >= cfg.num_pes && l.nvec > 0 &&
+            l.name.find(" nm") != std::string::npos)
+          sum.worst_util = sum.worst_util < 0 ? m.utilization() : std::min(sum.worst_util, m.utilization());
       }
+      o0 += prog.out_ch;
     }
     sum.outputs += int64_t(l.nvec) * l.out_ch;
-    // counters that hold under any back-pressure
-    const ttq::CycleStats m = ttq::cycle_model(prog, l.nvec);
-    if (int64_t(run.perf.nnz) != m.nonzeros)
-      return fail("PERF_NNZ " + std::to_string(run.perf.nnz) + " != model " + std::to_string(m.nonzeros));
-    if (int64_t(run.perf.results) != int64_t(l.nvec) * l.out_ch)
-      return fail("PERF_RESULTS " + std::to_string(run.perf.results));
-    if (run.wload_cycles < m.wload_cycles || run.wload_bytes != m.wload_bytes)
-      return fail("weight load " + std::to_string(run.wload_cycles) + " cycles / " +
-                  std::to_string(run.wload_bytes) + " bytes vs model " + std::to_string(m.wload_cycles) +
-                  " / " + std::to_string(m.wload_bytes));
-    if (l.stall == 0.0) {  // exact cycle model
-      ++sum.cycle_checks;
-      auto eq = [&](const char* name, int64_t got, int64_t want) {
-        if (got != want) throw std::runtime_error(std::string(name) + " " + std::to_string(got) + " != cycle model " + std::to_string(want));
-      };
-      eq("PERF_TOTAL", run.perf.total, m.cycles);
-      eq("PERF_BUSY", run.perf.busy, m.busy);
-      eq("PERF_STALL", run.perf.stall, m.stall);
-      eq("PERF_WLOAD_CYC", run.wload_cycles, m.wload_cycles);
-      const double zeros = 1.0 - double(prog.nonzeros) / double(l.codes.size());
-      if (!l.dense && l.fan_in >= 200 && l.out_ch >= 64 && l.nvec > 0 && zeros >= 0.3 && zeros <= 0.7)
-        sum.worst_util = sum.worst_util < 0 ? m.utilization() : std::min(sum.worst_util, m.utilization());
-    }
     if (verbose)
       std::printf("  ok  %-14s out %3d fan_in %4d nvec %d stall %.2f%s  cycles %lld\n", l.name.c_str(),
-                  l.out_ch, l.fan_in, l.nvec, l.stall, l.dense ? " dense" : "", (long long)run.cycles);
+                  l.out_ch, l.fan_in, l.nvec, l.stall, l.dense ? " dense" : "", (long long)layer_cycles);
     ++sum.passed;
     return true;
   } catch (const std::exception& e) {
     return fail(e.what());
+  }
+}
+
+// Halves a layer's fan-in (keeping the first inputs of every output and vector) until even one
+// output fits the weight memory: the host splits outputs into passes, not fan-ins.
+void fit_fan_in(Layer& l, const ttq::ArrayConfig& cfg) {
+  for (;;) {
+    try {
+      (void)ttq::compile_passes(l.codes, l.out_ch, l.fan_in, l.out, cfg, l.dense);
+      return;
+    } catch (const std::invalid_argument&) {
+      if (l.fan_in == 1) throw;
+    }
+    const int f = l.fan_in / 2;
+    std::vector<int8_t> c(size_t(l.out_ch) * f);
+    std::vector<uint8_t> x(size_t(l.nvec) * f);
+    for (int o = 0; o < l.out_ch; ++o)
+      std::copy_n(l.codes.begin() + ptrdiff_t(size_t(o) * l.fan_in), f, c.begin() + ptrdiff_t(size_t(o) * f));
+    for (int v = 0; v < l.nvec; ++v)
+      std::copy_n(l.x.begin() + ptrdiff_t(size_t(v) * l.fan_in), f, x.begin() + ptrdiff_t(size_t(v) * f));
+    l.codes = std::move(c), l.x = std::move(x), l.fan_in = f;
   }
 }
 
@@ -200,7 +259,12 @@ std::vector<Layer> directed_layers(const ttq::ArrayConfig& cfg, std::mt19937_64&
   v.push_back(mk("outs17", 17, 300, 0.5, 3));
   v.push_back(mk("outs50", 50, 257, 0.7, 2));
   v.push_back(mk("maxfanin", 16, cfg.max_fan_in, 0.7, 2));
-  v.push_back(mk("max_both", cfg.max_outs, cfg.max_fan_in, 0.9, 1));
+  {  // the largest N:M pass: max fan-in, as many rounds as fill the weight memory exactly
+    const int rounds = std::max(1, std::min(cfg.max_rounds(), cfg.wdepth / cfg.max_wins()));
+    Layer l = mk("max_both", rounds * cfg.num_pes, cfg.max_fan_in, 0.0, 2);
+    nm_codes(l, cfg.group_nnz, cfg.group_size, false, g);
+    v.push_back(l);
+  }
   v.push_back(mk("all_zero", 40, 500, 1.0, 2));
   v.push_back(mk("all_nonzero", 32, 200, 0.0, 2));
   {  // saturation both ways with and without ReLU
@@ -245,6 +309,19 @@ std::vector<Layer> directed_layers(const ttq::ArrayConfig& cfg, std::mt19937_64&
     v.push_back(l);
   }
   v.push_back(mk("no_vectors", 20, 100, 0.5, 0));
+  {  // N:M at the array's N, exactly: one step per window
+    Layer l = mk("nm_exact", cfg.max_outs, 800, 0.0, 3);
+    nm_codes(l, cfg.group_nnz, cfg.group_size, false, g);
+    v.push_back(l);
+  }
+  {  // long runs of all-zero windows: skipped, with empty steps past the descriptor's advance
+    Layer l = mk("zero_runs", 2 * cfg.num_pes, cfg.max_fan_in, 0.0, 2);
+    for (int o = 0; o < l.out_ch; ++o)
+      for (int k = 0; k < l.fan_in; ++k)
+        if (k % 700 > 3) l.codes[size_t(o) * l.fan_in + k] = 0;
+    v.push_back(l);
+  }
+  for (Layer& l : v) fit_fan_in(l, cfg);
   return v;
 }
 
@@ -267,12 +344,12 @@ int run_main(int argc, char** argv) {
   app.add_flag("-v,--verbose", verbose, "print every layer");
   ttq::ArrayConfig cfg;  // must equal the parameters this binary's model was verilated with
   app.add_option("--num-pes", cfg.num_pes, "NumPes of the Verilated model");
-  app.add_option("--lanes", cfg.lanes, "Lanes");
-  app.add_option("--win-rows", cfg.win_rows, "WinRows");
-  app.add_option("--sweep-rows", cfg.sweep_rows, "SweepRows");
+  app.add_option("--group-size", cfg.group_size, "GroupSize (M)");
+  app.add_option("--group-nnz", cfg.group_nnz, "GroupNnz (N)");
+  app.add_option("--groups", cfg.groups, "Groups (G)");
   app.add_option("--max-fan-in", cfg.max_fan_in, "MaxFanIn");
   app.add_option("--max-outs", cfg.max_outs, "MaxOuts");
-  app.add_option("--op-depth", cfg.op_depth, "OpDepth");
+  app.add_option("--wdepth", cfg.wdepth, "WDepth");
   CLI11_PARSE(app, argc, argv);
   if (app.count("--seed") == 0)
     seed = uint64_t(std::chrono::high_resolution_clock::now().time_since_epoch().count()) % 1000000007u;
@@ -283,12 +360,12 @@ int run_main(int argc, char** argv) {
     if (v != d) cmd_line += std::string(" --") + name + " " + std::to_string(v);
   };
   opt_if("num-pes", cfg.num_pes, def.num_pes);
-  opt_if("lanes", cfg.lanes, def.lanes);
-  opt_if("win-rows", cfg.win_rows, def.win_rows);
-  opt_if("sweep-rows", cfg.sweep_rows, def.sweep_rows);
+  opt_if("group-size", cfg.group_size, def.group_size);
+  opt_if("group-nnz", cfg.group_nnz, def.group_nnz);
+  opt_if("groups", cfg.groups, def.groups);
   opt_if("max-fan-in", cfg.max_fan_in, def.max_fan_in);
   opt_if("max-outs", cfg.max_outs, def.max_outs);
-  opt_if("op-depth", cfg.op_depth, def.op_depth);
+  opt_if("wdepth", cfg.wdepth, def.wdepth);
   std::printf("ttq-rtl-test: seed %llu (%s)\n", (unsigned long long)seed, cmd_line.c_str());
 
   ttq::SimOptions opt;

@@ -92,17 +92,31 @@ TEST_CASE("AccelSim: --trace writes an FST waveform only when asked", "[rtl]") {
 
 TEST_CASE("registers: ID, hardware configuration, START checks, interrupt", "[rtl]") {
   AccelSim sim(SimOptions{});
-  CHECK(sim.read_reg(reg::kId) == 0x54545133u);
-  CHECK((sim.read_reg(reg::kHwCfg0) & 0xff) == uint32_t(sim.config().num_pes));
+  CHECK(sim.read_reg(reg::kId) == hw::kId);
+  CHECK(reg::kHwcfg0NumPes.get(sim.read_reg(reg::kHwcfg0)) == uint32_t(sim.config().num_pes));
+  CHECK(reg::kHwcfg2Wdepth.get(sim.read_reg(reg::kHwcfg2)) == uint32_t(sim.config().wdepth));
   CHECK(sim.read_reg(0x7fc) == 0u);  // unmapped
   CHECK(sim.read_reg(reg::kStatus) == 0u);
-  // START with FAN_IN = 0 is refused with ERR code 6 and the error interrupt.
+  // START with no program loaded, or with FAN_IN = 0, is refused with ERR CONFIG and the error
+  // interrupt.
   sim.write_reg(reg::kIrqEn, 2);
-  sim.write_reg(reg::kFanIn, 0);
-  sim.write_reg(reg::kRounds, 1);
+  sim.write_reg(reg::kFanIn, 8);
+  sim.write_reg(reg::kRounds, reg::kRoundsRounds.put(1) | reg::kRoundsLastOuts.put(1));
   sim.write_reg(reg::kCtrl, 1);
   CHECK((sim.read_reg(reg::kStatus) & 5u) == 4u);  // ERR, not BUSY
-  CHECK(sim.read_reg(reg::kErrCode) == 6u);
+  CHECK(sim.read_reg(reg::kErrCode) == hw::kErrConfig);
+  sim.write_reg(reg::kIrqStatus, 2);
+  const TestLayer one = make_layer(1, 8, 1, 8);
+  REQUIRE(sim.send_weight_words(compile_layer(one.codes, 1, 8, one.out, sim.config()).weight_stream()) == 0u);
+  sim.write_reg(reg::kFanIn, 0);
+  sim.write_reg(reg::kCtrl, 1);
+  CHECK((sim.read_reg(reg::kStatus) & 5u) == 4u);
+  CHECK(sim.read_reg(reg::kErrCode) == hw::kErrConfig);
+  // LAST_OUTS beyond the loaded parameter entries: refused too.
+  sim.write_reg(reg::kFanIn, 8);
+  sim.write_reg(reg::kRounds, reg::kRoundsRounds.put(1) | reg::kRoundsLastOuts.put(2));
+  sim.write_reg(reg::kCtrl, 1);
+  CHECK(sim.read_reg(reg::kErrCode) == hw::kErrConfig);
   CHECK(sim.read_reg(reg::kIrqStatus) == 2u);
   CHECK(sim.irq());
   sim.write_reg(reg::kIrqStatus, 2);  // write one to clear
@@ -125,8 +139,7 @@ TEST_CASE("weight stream: each malformed section sets its ERR_CODE, is skipped t
   o.stall = 0.3;
   AccelSim sim(o);
   const ArrayConfig& c = sim.config();
-  const auto hdr = [](uint32_t type, uint32_t pe, uint32_t n) { return type << 28 | pe << 20 | n; };
-  const uint32_t ent_depth = uint32_t(c.max_rounds() * c.num_pes);
+  const auto hdr = [](uint32_t type, uint32_t n) { return type << 28 | n; };
   const TestLayer l = make_layer(24, 150, 2, 21);
   const Program good = compile_layer(l.codes, l.out_ch, l.fan_in, l.out, c);
   std::vector<uint32_t> truncated = good.weight_stream();
@@ -137,13 +150,13 @@ TEST_CASE("weight stream: each malformed section sets its ERR_CODE, is skipped t
     uint32_t code;
   };
   const std::vector<Case> cases = {
-      {"unknown section type", {hdr(3, 0, 1), 0x1234u, 0x5678u}, 1},
-      {"PE id >= NumPes", {hdr(1, uint32_t(c.num_pes), 1), 0u}, 2},
-      {"op count over the op memory", {hdr(1, 0, uint32_t(c.op_depth) + 1), 0u, 0u}, 3},
-      {"entry count over the entry table", {hdr(2, 0, ent_depth + 1), 0u, 0u, 0u}, 4},
-      {"tlast on a header that announces words", {hdr(1, 0, 2)}, 8},
-      {"tlast inside an entry section", {hdr(2, 0, 1), 0u, 0u}, 8},
-      {"a good program cut one word short", truncated, 8},
+      {"unknown section type", {hdr(3, 1), 0x1234u, 0x5678u}, hw::kErrSection},
+      {"step count over the weight memory", {hdr(hw::kSecSteps, uint32_t(c.wdepth) + 1), 0u, 0u}, hw::kErrStepCount},
+      {"step count 0", {hdr(hw::kSecSteps, 0), 0u}, hw::kErrStepCount},
+      {"parameter count over MaxOuts", {hdr(hw::kSecParams, uint32_t(c.max_outs) + 1), 0u, 0u, 0u}, hw::kErrParamCount},
+      {"tlast on a header that announces words", {hdr(hw::kSecSteps, 2)}, hw::kErrWTlast},
+      {"tlast inside a parameter section", {hdr(hw::kSecParams, 1), 0u, 0u}, hw::kErrWTlast},
+      {"a good program cut one word short", truncated, hw::kErrWTlast},
   };
   sim.write_reg(reg::kIrqEn, 2);
   for (const Case& k : cases) {
@@ -151,6 +164,11 @@ TEST_CASE("weight stream: each malformed section sets its ERR_CODE, is skipped t
     CHECK(sim.send_weight_words(k.words) == k.code);
     CHECK((sim.read_reg(reg::kStatus) & 0xDu) == 4u);  // ERR; not BUSY, no stream in progress
     CHECK(sim.irq());
+    sim.write_reg(reg::kIrqStatus, 2);
+    // A failed load leaves no runnable program: START is refused.
+    sim.write_reg(reg::kFanIn, uint32_t(l.fan_in));
+    sim.write_reg(reg::kCtrl, 1);
+    if (k.code != hw::kErrSection) CHECK(sim.read_reg(reg::kErrCode) == hw::kErrConfig);
     sim.write_reg(reg::kIrqStatus, 2);
     // The error state clears with the first word of the next load, which then runs bit-exactly.
     CHECK(sim.run_program(good, true, l.x, l.nvec).y == golden(l, true));
@@ -171,7 +189,7 @@ TEST_CASE("AccelSim: reset in the middle of a layer, then a clean layer", "[rtl]
 
 TEST_CASE("AccelSim: a layer over one pass runs as output-channel passes", "[rtl]") {
   AccelSim sim(SimOptions{});
-  const TestLayer l = make_layer(100, 1600, 2, 12);  // > MaxOuts and > OpDepth per PE at 64 outputs
+  const TestLayer l = make_layer(100, 1600, 2, 12);  // > MaxOuts, and > WDepth steps at 64 outputs
   const auto passes = sim.compile_passes(l.codes, l.out_ch, l.fan_in, l.out);
   CHECK(passes.size() >= 2);
   const LayerRun r = sim.run_layer(l.codes, l.out_ch, l.fan_in, l.out, true, l.x, l.nvec);

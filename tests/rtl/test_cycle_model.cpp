@@ -1,5 +1,6 @@
-// The schedule compiler and the cycle model (golden/include/ttq/cycle_model.hpp): every weight
-// scheduled exactly once, outputs covered exactly once, limits enforced, bounds respected.
+// The schedule compiler and the cycle model (golden/include/ttq/schedule.hpp, cycle_model.hpp):
+// every weight scheduled exactly once in its output's PE, N:M layers in one step per window,
+// limits enforced, the weight stream's layout, bounds respected.
 #include <catch2/catch.hpp>
 #include <map>
 #include <random>
@@ -18,26 +19,47 @@ std::vector<int8_t> random_codes(int out_ch, int fan_in, double sparsity, uint64
   return c;
 }
 
-// Replays a program's ops the way a PE walks them: returns, per output, the (column, code) pairs
-// the array touches.
-std::map<int, std::map<int, int>> replay(const Program& p) {
-  std::map<int, std::map<int, int>> seen;  // out -> column -> code
-  const int P = p.cfg.num_pes;
-  for (int pe = 0; pe < P; ++pe) {
-    int round = 0, h = 0;
-    for (const Op& op : p.ops[size_t(pe)]) {
-      h += op.adv;
-      const int out = p.entries[size_t(round) * P + pe].out_id;
-      for (int j = 0; j < p.cfg.lanes; ++j) {
-        if (op.code[j] == kLaneEmpty) continue;
-        const int col = h * p.cfg.row_bytes + op.idx[j];
-        REQUIRE(seen[out].count(col) == 0);  // no weight twice
-        seen[out][col] = op.code[j];
-      }
-      if (op.last) ++round, h = 0;
+// Exactly n nonzeros in every group of m (fewer in a short tail group).
+std::vector<int8_t> nm_codes(int out_ch, int fan_in, int n, int m, uint64_t seed) {
+  std::mt19937_64 g(seed);
+  std::vector<int8_t> c(size_t(out_ch) * fan_in, 0);
+  for (int o = 0; o < out_ch; ++o)
+    for (int k0 = 0; k0 < fan_in; k0 += m) {
+      std::vector<int> pos;
+      for (int i = 0; i < std::min(m, fan_in - k0); ++i) pos.push_back(i);
+      std::shuffle(pos.begin(), pos.end(), g);
+      for (int i = 0; i < std::min(n, int(pos.size())); ++i)
+        c[size_t(o) * fan_in + k0 + pos[size_t(i)]] = (g() & 1) ? 1 : -1;
     }
-    REQUIRE(round == p.rounds);
+  return c;
+}
+
+// Replays a program the way the sequencer and the PEs walk it: per output, the (input, code)
+// pairs the array touches. Checks the round structure on the way.
+std::map<int, std::map<int, int>> replay(const Program& p) {
+  std::map<int, std::map<int, int>> seen;  // out -> input -> code
+  const ArrayConfig& c = p.cfg;
+  const int P = c.num_pes, S = c.slots();
+  int round = 0, ptr = 0;
+  for (const Step& s : p.steps) {
+    const int win = ptr + s.adv;
+    REQUIRE(s.adv <= c.max_adv());
+    REQUIRE(win < p.wins());
+    for (int pe = 0; pe < P; ++pe)
+      for (int j = 0; j < S; ++j) {
+        const uint8_t code = s.code[size_t(pe * S + j)];
+        if (code == hw::kSlotEmpty) continue;
+        const int out = round * P + pe;
+        REQUIRE(out < p.out_ch);
+        const int k = win * c.win_bytes() + (j / c.group_nnz) * c.group_size + s.idx[size_t(pe * S + j)];
+        REQUIRE(k < p.fan_in);
+        REQUIRE(seen[out].count(k) == 0);  // no weight twice
+        seen[out][k] = code;
+      }
+    ptr = s.last ? 0 : win;
+    round += s.last;
   }
+  REQUIRE(round == p.rounds);
   return seen;
 }
 }  // namespace
@@ -48,8 +70,16 @@ TEST_CASE("compile_layer: every nonzero weight is scheduled once, in its output"
     for (int fan_in : {1, 7, 200, 777}) {
       const auto codes = random_codes(out_ch, fan_in, 0.6, uint64_t(out_ch * 1000 + fan_in));
       const std::vector<OutParams> par(static_cast<size_t>(out_ch));
-      const Program p = compile_layer(codes, out_ch, fan_in, par, cfg);
-      const auto seen = replay(p);
+      // Passes over output slices when the steps exceed the weight memory, as the host runs it.
+      std::map<int, std::map<int, int>> seen;
+      int o0 = 0;
+      for (const Program& p : compile_passes(codes, out_ch, fan_in, par, cfg)) {
+        CHECK(p.rounds == (p.out_ch + 15) / 16);
+        CHECK(p.last_outs == p.out_ch - (p.rounds - 1) * 16);
+        for (auto& [o, cols] : replay(p)) seen[o0 + o] = cols;
+        o0 += p.out_ch;
+      }
+      CHECK(o0 == out_ch);
       int64_t nz = 0;
       for (int o = 0; o < out_ch; ++o)
         for (int k = 0; k < fan_in; ++k) {
@@ -61,42 +91,85 @@ TEST_CASE("compile_layer: every nonzero weight is scheduled once, in its output"
           } else {
             ++nz;
             REQUIRE(there);
-            CHECK(it->second.at(k) == (w > 0 ? kLanePos : kLaneNeg));
+            CHECK(it->second.at(k) == (w > 0 ? hw::kSlotPos : hw::kSlotNeg));
           }
         }
-      CHECK(p.nonzeros == nz);
+      int64_t scheduled = 0;
+      for (const auto& [o, cols] : seen) scheduled += int64_t(cols.size());
+      CHECK(scheduled == nz);
     }
 }
 
-TEST_CASE("compile_layer: the entry table emits each output once, last entry ends the vector", "[cycle]") {
+TEST_CASE("compile_layer: an N:M layer with N <= group_nnz takes one step per window", "[cycle]") {
+  const ArrayConfig cfg;  // 2:4, two groups per step
+  for (int n : {1, 2})
+    for (int fan_in : {8, 203, 800}) {
+      const auto codes = nm_codes(64, fan_in, n, 4, uint64_t(fan_in + n));
+      const std::vector<OutParams> par(64);
+      const Program p = compile_layer(codes, 64, fan_in, par, cfg);
+      CHECK(p.steps.size() == size_t(4 * p.wins()));
+      replay(p);
+      // and 3:4 needs two steps per window
+      const auto three = nm_codes(16, fan_in, 3, 4, 5);
+      const std::vector<OutParams> par16(16);
+      CHECK(compile_layer(three, 16, fan_in, par16, cfg).steps.size() == size_t(2 * p.wins()));
+    }
+}
+
+TEST_CASE("compile_layer: windows with no nonzero are skipped, long gaps by empty steps", "[cycle]") {
   const ArrayConfig cfg;
-  for (int out_ch : {1, 3, 16, 31, 64}) {
-    const auto codes = random_codes(out_ch, 300, 0.5, 7);
-    const std::vector<OutParams> par(static_cast<size_t>(out_ch));
-    const Program p = compile_layer(codes, out_ch, 300, par, cfg);
-    REQUIRE(p.entries.size() == size_t(p.rounds) * cfg.num_pes);
-    std::vector<int> emitted(size_t(out_ch), 0);
-    for (size_t e = 0; e < p.entries.size(); ++e) {
-      if (p.entries[e].combine) {
-        REQUIRE(e + 1 < p.entries.size());
-        CHECK(p.entries[e + 1].out_id == p.entries[e].out_id);  // a split output's pieces are adjacent
-      } else {
-        ++emitted[size_t(p.entries[e].out_id)];
-      }
-    }
-    for (int o = 0; o < out_ch; ++o) CHECK(emitted[size_t(o)] == 1);
-    CHECK(p.entries.back().vec_last);
-    CHECK_FALSE(p.entries.back().combine);
-  }
+  std::vector<int8_t> codes(16 * 2048, 0);
+  for (int o = 0; o < 16; ++o) codes[size_t(o) * 2048 + 5] = 1, codes[size_t(o) * 2048 + 2040] = -1;
+  const std::vector<OutParams> par(16);
+  const Program p = compile_layer(codes, 16, 2048, par, cfg);
+  // window 0, window 255: 255 windows apart = 4 advances of 63 (empty steps) + 3
+  REQUIRE(p.steps.size() == 6u);
+  CHECK(p.steps[0].adv == 0);
+  for (int i = 1; i <= 4; ++i) CHECK(p.steps[size_t(i)].adv == 63);
+  CHECK(p.steps[5].adv == 3);
+  CHECK(p.steps[5].last);
+  replay(p);
+  // all zero: one empty step per round, so every round still delivers its records
+  const std::vector<int8_t> zeros(40 * 100, 0);
+  const std::vector<OutParams> par40(40);
+  const Program z = compile_layer(zeros, 40, 100, par40, cfg);
+  CHECK(z.steps.size() == 3u);
+  CHECK(z.nonzeros == 0);
 }
 
-TEST_CASE("compile_layer: the dense schedule steps through every weight", "[cycle]") {
+TEST_CASE("compile_layer: the dense schedule puts every weight in a slot", "[cycle]") {
   const ArrayConfig cfg;
   const auto codes = random_codes(20, 150, 0.7, 3);
   const std::vector<OutParams> par(20);
   const Program p = compile_layer(codes, 20, 150, par, cfg, true);
   const auto seen = replay(p);
   for (int o = 0; o < 20; ++o) CHECK(seen.at(o).size() == 150u);
+  CHECK(p.steps.size() == size_t(2 * p.rounds * p.wins()));
+}
+
+TEST_CASE("Program::weight_stream: header, slot words, descriptor, parameters", "[cycle]") {
+  const ArrayConfig cfg;
+  std::vector<int8_t> codes(17 * 9, 0);
+  codes[0] = 1;                // output 0, input 0: PE 0 slot 0, idx 0, +1
+  codes[16 * 9 + 6] = -1;      // output 16 (round 1, PE 0), input 6: group 1, idx 2, -1
+  std::vector<OutParams> par(17);
+  par[16] = OutParams{-3, 7, -123456, 13};
+  const Program p = compile_layer(codes, 17, 9, par, cfg);
+  const std::vector<uint32_t> w = p.weight_stream();
+  const size_t sw = size_t(cfg.slot_words());
+  REQUIRE(sw == 8);
+  REQUIRE(p.steps.size() == 2u);  // one step per round
+  REQUIRE(w.size() == 1 + 2 * (sw + 1) + 1 + 3 * 17);
+  CHECK(w[0] == (uint32_t(hw::kSecSteps) << 28 | 2u));
+  CHECK(w[1] == 0x4u);                          // slot 0 of PE 0: code 1, idx 0 -> 0b0100
+  CHECK(w[1 + sw] == hw::desc::kLast.put(1));   // adv 0, last
+  CHECK(w[2 + sw] == 0x0A00u);                  // slot 2 of PE 0: code 2, idx 2 -> 0b1010 at bit 8
+  CHECK(w[2 + 2 * sw + 1 - 1] == hw::desc::kLast.put(1));
+  CHECK(w[3 + 2 * sw] == (uint32_t(hw::kSecParams) << 28 | 17u));
+  const size_t e16 = 4 + 2 * sw + 3 * 16;
+  CHECK(w[e16] == (uint32_t(uint16_t(int16_t(7))) << 16 | uint16_t(int16_t(-3))));
+  CHECK(int32_t(w[e16 + 1]) == -123456);
+  CHECK(w[e16 + 2] == 13u);
 }
 
 TEST_CASE("compile_layer: bad arguments name the field and the value", "[cycle]") {
@@ -109,28 +182,38 @@ TEST_CASE("compile_layer: bad arguments name the field and the value", "[cycle]"
   CHECK_THROWS_WITH(compile_layer(codes, 2, 3000, par, cfg), Catch::Contains("fan_in = 3000"));
   codes.assign(2 * 4, 2);
   CHECK_THROWS_WITH(compile_layer(codes, 2, 4, par, cfg), Catch::Contains("must be -1, 0 or 1"));
-  codes.assign(64 * 2048, 1);  // dense 64 x 2048 needs 2048 ops per PE
+  codes.assign(64 * 2048, 1);  // dense 64 x 2048: 4 rounds x 256 windows x 2 steps
   par.resize(64);
-  CHECK_THROWS_WITH(compile_layer(codes, 64, 2048, par, cfg), Catch::Contains("op_depth"));
+  CHECK_THROWS_WITH(compile_layer(codes, 64, 2048, par, cfg), Catch::Contains("wdepth"));
+  const std::vector<Program> passes = compile_passes(codes, 64, 2048, par, cfg);
+  CHECK(passes.size() == 4u);  // one round of 16 outputs (256 windows x 2 steps = 512) per pass
   ArrayConfig odd = cfg;
-  odd.num_pes = 15;
-  CHECK_THROWS_WITH(odd.validate(), Catch::Contains("num_pes = 15"));
+  odd.group_size = 3;
+  CHECK_THROWS_WITH(odd.validate(), Catch::Contains("group_size = 3"));
+  odd = cfg;
+  odd.max_outs = 40;
+  CHECK_THROWS_WITH(odd.validate(), Catch::Contains("max_outs = 40"));
 }
 
-TEST_CASE("cycle_model: never beats the ideal bound; zero skipping beats the dense schedule", "[cycle]") {
+TEST_CASE("cycle_model: never beats the ideal bound; N:M halves the cycles of the dense schedule", "[cycle]") {
   const ArrayConfig cfg;
-  for (double sparsity : {0.3, 0.5, 0.7, 0.9}) {
+  for (double sparsity : {0.0, 0.5, 0.9}) {
     const auto codes = random_codes(64, 576, sparsity, 11);
     const LayerCycles lc = layer_cycles(codes, 64, 576, 8, cfg);
     CHECK(double(lc.sparse.cycles) >= lc.sparse.ideal);
     CHECK(lc.sparse.utilization() <= 1.0);
     CHECK(lc.sparse.nonzeros == lc.dense.nonzeros);
-    CHECK(lc.dense.cycles > lc.sparse.cycles);
+    CHECK(lc.dense.cycles >= lc.sparse.cycles);
     CHECK(lc.sparse.busy <= lc.sparse.cycles);
     CHECK(lc.sparse.results == 8 * 64);
     CHECK(lc.sparse.wload_bytes == 4 * lc.sparse.wload_cycles);
   }
-  // All-zero weights: no work, only the activation stream is left.
+  // A 2:4 layer: at most 0.55x the cycles of the same layer with every weight nonzero.
+  const auto nm = nm_codes(64, 800, 2, 4, 3);
+  const LayerCycles lc = layer_cycles(nm, 64, 800, 100, cfg);
+  CHECK(double(lc.sparse.cycles) <= 0.55 * double(lc.dense.cycles));
+  CHECK(lc.sparse.utilization() >= 0.9);
+  // All-zero weights: one empty step per round, far below the dense schedule.
   const std::vector<int8_t> zeros(64 * 200, 0);
   const LayerCycles z = layer_cycles(zeros, 64, 200, 2, cfg);
   CHECK(z.sparse.nonzeros == 0);

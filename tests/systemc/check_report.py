@@ -2,10 +2,36 @@
 """Independent check of a ttq-sc-platform JSON report: zero mismatches, and per pass the simulated
 time of the layer equals PERF_TOTAL x clock period (and, unless memory-bound, every counter equals
 the cycle model). --expect-stalls: the run must show memory back-pressure (PERF_STALL above the
-model's), i.e. the memory-bound scenario really happened."""
+model's), i.e. the memory-bound scenario really happened. --expect-bus-error STREAM: the directed
+DMA bus-error test: the run must have stopped on a DMA memory error at the descriptor address it
+was given for STREAM, with the interrupt raised."""
 import argparse
 import json
 import sys
+
+
+def check_bus_error(path: str, r: dict, stream: str) -> int:
+    be = r.get("bus_error")
+    errors = []
+    if be is None:
+        errors.append("no bus_error in the report")
+    else:
+        if be["injected"] != stream:
+            errors.append(f"injected {be['injected']}, expected {stream}")
+        if not be["memory_error"]:
+            errors.append(f"DMA_ERR_CODE {be['code']} ({be['code_name']}), not a memory error")
+        if be["addr"] != be["descriptor_addr"]:
+            errors.append(f"DMA_ERR_ADDR {be['addr']:#x} != the bad descriptor {be['descriptor_addr']:#x}")
+        if not be["irq"]:
+            errors.append("the interrupt was not raised")
+    if r["pass"]:
+        errors.append("the report says pass")
+    if errors:
+        print("FAIL " + path + ": " + "; ".join(errors))
+        return 1
+    print(f"OK bus error on the {stream} DMA: {be['code_name']} at {be['addr']:#x}, interrupt "
+          f"raised, seen by the CPU at {be['seen_at_s'] * 1e6:.3f} us")
+    return 0
 
 
 def main() -> int:
@@ -13,9 +39,12 @@ def main() -> int:
     ap.add_argument("report")
     ap.add_argument("--expect-stalls", action="store_true")
     ap.add_argument("--min-passes", type=int, default=1)
+    ap.add_argument("--expect-bus-error", choices=["weights", "activations", "results"])
     a = ap.parse_args()
     with open(a.report) as f:
         r = json.load(f)
+    if a.expect_bus_error:
+        return check_bus_error(a.report, r, a.expect_bus_error)
     errors = []
     period = r["clock_ns"] * 1e-9
     if r["mismatches"] != 0:

@@ -1,7 +1,8 @@
-// Verilator driver of rtl/ttq_accel: one Verilated model with its own VerilatedContext (so one
-// instance per thread is safe), stream drivers with optional random valid/ready stalls, an
-// AXI4-Lite master, and run_layer() that loads a layer, streams its vectors and returns the
-// outputs with the cycle counts and performance counters read back over AXI4-Lite.
+// Verilator harness of rtl/ttq_accel: one Verilated model with its own VerilatedContext (so one
+// instance per thread is safe), stream drivers with optional random valid/ready stalls and an
+// AXI4-Lite master (the AccelBus of the shared driver sequence, accel_driver.hpp), and
+// run_layer() that loads a layer, streams its vectors and returns the outputs with the cycle
+// counts and performance counters read back over AXI4-Lite.
 #pragma once
 
 #include <cstdint>
@@ -11,20 +12,10 @@
 #include <vector>
 
 #include "ttq/arith.hpp"
+#include "ttq/accel_driver.hpp"
 #include "ttq/cycle_model.hpp"
 
 namespace ttq {
-
-// Register byte addresses (docs/REGISTERS.md).
-namespace reg {
-inline constexpr uint32_t kId = 0x00, kHwCfg0 = 0x04, kHwCfg1 = 0x08, kHwCfg2 = 0x0C;
-inline constexpr uint32_t kCtrl = 0x10, kStatus = 0x14, kIrqEn = 0x18, kIrqStatus = 0x1C;
-inline constexpr uint32_t kFanIn = 0x20, kRounds = 0x24, kNvec = 0x28, kLayer = 0x2C;
-inline constexpr uint32_t kErrCode = 0x30;
-inline constexpr uint32_t kPerfTotal = 0x40, kPerfBusy = 0x44, kPerfStall = 0x48,
-                          kPerfNnz = 0x4C, kPerfWloadCyc = 0x50, kPerfWloadWords = 0x54,
-                          kPerfResults = 0x58;
-}  // namespace reg
 
 struct SimOptions {
   ArrayConfig cfg;           // must match the Verilated parameters (checked against HWCFG*)
@@ -37,11 +28,6 @@ struct SimOptions {
   bool fast = false;
 };
 
-struct PerfCounters {
-  uint32_t total = 0, busy = 0, stall = 0, nnz = 0, wload_cycles = 0, wload_words = 0,
-           results = 0;
-};
-
 struct LayerRun {
   std::vector<int32_t> y;    // nvec x out_ch outputs, channel order
   PerfCounters perf;         // read back over AXI4-Lite after the layer
@@ -52,7 +38,7 @@ struct LayerRun {
   int passes = 0;            // programs run (a layer over MaxOuts / OpDepth is split by outputs)
 };
 
-class AccelSim {
+class AccelSim : public AccelBus {
  public:
   explicit AccelSim(const SimOptions& opt);
   ~AccelSim();
@@ -80,8 +66,12 @@ class AccelSim {
   // Streams raw words on s_axis_w (tlast on the last one) and returns ERR_CODE if STATUS.ERR is
   // set afterwards, else 0: the directed tests of malformed weight streams.
   uint32_t send_weight_words(std::vector<uint32_t> words);
-  uint32_t read_reg(uint32_t addr);
-  void write_reg(uint32_t addr, uint32_t value);
+  // AccelBus
+  uint32_t read_reg(uint32_t addr) override;
+  void write_reg(uint32_t addr, uint32_t value) override;
+  void send_weights(std::span<const uint32_t> words) override;
+  std::vector<ResultBeat> stream_layer(std::span<const uint8_t> beats, int beat_bytes,
+                                       std::span<const uint8_t> tlast, double budget) override;
   void reset(int cycles = 4);
   void set_stall(double p) { stall_ = p; }
   uint64_t cycles() const { return cycle_; }
@@ -94,7 +84,6 @@ class AccelSim {
   template <class VM>
   void tick_model(VM& t);
   void load_program(const Program& prog);
-  void start_layer(const Program& prog, bool relu, std::span<const uint8_t> vectors, int nvec);
   bool coin();
 
   SimOptions opt_;

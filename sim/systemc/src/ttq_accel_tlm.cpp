@@ -13,13 +13,11 @@ namespace ttq::sc {
 using sc_core::sc_time;
 using sc_core::SC_ZERO_TIME;
 
-namespace {
 std::string hex(uint64_t v) {
   char b[24];
   std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
   return b;
 }
-}  // namespace
 
 // Every port of the Verilated model, as signals (Verilator --sc maps 1 bit to bool, 2..32 bits to
 // uint32_t and wider vectors to sc_bv).
@@ -35,9 +33,9 @@ struct TtqAccelTlm::Pins {
   sig<uint32_t> bresp{"bresp"}, rdata{"rdata"}, rresp{"rresp"};
   sig<uint32_t> w_tdata{"w_tdata"};
   sig<bool> w_tvalid{"w_tvalid"}, w_tready{"w_tready"}, w_tlast{"w_tlast"};
-  sig<sc_dt::sc_bv<128>> a_tdata{"a_tdata"};
+  sig<uint64_t> a_tdata{"a_tdata"};
   sig<bool> a_tvalid{"a_tvalid"}, a_tready{"a_tready"}, a_tlast{"a_tlast"};
-  sig<uint32_t> r_tdata{"r_tdata"}, r_tkeep{"r_tkeep"};
+  sig<uint32_t> r_tdata{"r_tdata"};
   sig<bool> r_tvalid{"r_tvalid"}, r_tready{"r_tready"}, r_tlast{"r_tlast"};
   sig<bool> irq_o{"irq_o"};
 };
@@ -51,15 +49,16 @@ TtqAccelTlm::TtqAccelTlm(sc_core::sc_module_name name, const TlmOptions& opt)
       clk_("clk", opt.period),
       pins_(std::make_unique<Pins>()) {
   opt_.cfg.validate();
-  if (opt_.cfg.beat_bytes() != 16)
-    throw std::invalid_argument(std::string(this->name()) +
-                                ": cfg.row_bytes = " + std::to_string(opt_.cfg.row_bytes) +
-                                ": the wrapper drives 128-bit activation beats (row_bytes 8)");
+  if (opt_.cfg.win_bytes() != kBeatBytes)
+    throw std::invalid_argument(
+        std::string(this->name()) + ": cfg window = " + std::to_string(opt_.cfg.win_bytes()) +
+        " bytes: the Verilated " + "model takes " + std::to_string(kBeatBytes) + "-byte beats");
   if (opt_.period <= SC_ZERO_TIME)
     throw std::invalid_argument(std::string(this->name()) + ": clock period must be > 0");
   if (opt_.burst_bytes < 16 || opt_.burst_bytes % 16 != 0)
     throw std::invalid_argument(std::string(this->name()) + ": burst_bytes = " +
                                 std::to_string(opt_.burst_bytes) + ": must be a multiple of 16");
+  static_assert(16 % kBeatBytes == 0, "a burst must hold whole activation beats");
   if (opt_.w_fifo_words < opt_.burst_bytes / 4 || opt_.a_fifo_beats < 2 || opt_.r_fifo_beats < 2)
     throw std::invalid_argument(std::string(this->name()) +
                                 ": FIFO depths must be >= 2 (weights: >= burst_bytes / 4)");
@@ -78,7 +77,7 @@ TtqAccelTlm::TtqAccelTlm(sc_core::sc_module_name name, const TlmOptions& opt)
   r.s_axis_w_tlast_i(p.w_tlast);
   r.s_axis_a_tdata_i(p.a_tdata), r.s_axis_a_tvalid_i(p.a_tvalid), r.s_axis_a_tready_o(p.a_tready);
   r.s_axis_a_tlast_i(p.a_tlast);
-  r.m_axis_r_tdata_o(p.r_tdata), r.m_axis_r_tkeep_o(p.r_tkeep), r.m_axis_r_tvalid_o(p.r_tvalid);
+  r.m_axis_r_tdata_o(p.r_tdata), r.m_axis_r_tvalid_o(p.r_tvalid);
   r.m_axis_r_tready_i(p.r_tready), r.m_axis_r_tlast_o(p.r_tlast);
   r.irq_o(p.irq_o);
 
@@ -110,7 +109,7 @@ void TtqAccelTlm::b_transport(tlm::tlm_generic_payload& t, sc_time& delay) {
     t.set_response_status(tlm::TLM_BURST_ERROR_RESPONSE);
     return;
   }
-  if (addr >= 0x1000) {
+  if (addr >= dma_reg::kWindow) {
     t.set_response_status(tlm::TLM_ADDRESS_ERROR_RESPONSE);
     return;
   }
@@ -174,14 +173,14 @@ uint32_t TtqAccelTlm::dma_reg_read(uint32_t addr) {
       return nvec_;
     case kRAddr:
       return r_addr_;
-    case kRStride:
-      return r_stride_;
-    case kROuts:
-      return r_outs_;
-    case kRDone:
-      return r_done_;
+    case kRMax:
+      return r_max_;
+    case kRCount:
+      return r_count_;
     case kErrCode:
       return err_code_;
+    case kErrAddr:
+      return err_addr_;
     case kLayerCycles:
       return window_.valid ? uint32_t(window_.edges) : 0;
     default:
@@ -196,18 +195,18 @@ void TtqAccelTlm::dma_reg_write(uint32_t addr, uint32_t data) {
       if ((data & kCtrlWGo) && (w_busy_ || w_words_ == 0)) {
         fail(w_busy_ ? kErrBusy : kErrArgs);
       } else if (data & kCtrlWGo) {
-        err_code_ = kErrNone;
+        err_code_ = kErrNone, err_addr_ = 0;
         w_busy_ = true;
         w_go_.notify(SC_ZERO_TIME);
       }
       if ((data & kCtrlAGo) && (a_busy_ || r_busy_ || nvec_ == 0 || a_vec_beats_ == 0 ||
-                                r_outs_ == 0 || r_outs_ > r_stride_ || (a_addr_ & 15) != 0)) {
+                                r_max_ == 0 || a_addr_ % kBeatBytes != 0)) {
         fail(a_busy_ || r_busy_ ? kErrBusy : kErrArgs);
       } else if (data & kCtrlAGo) {
-        err_code_ = kErrNone;
+        err_code_ = kErrNone, err_addr_ = 0;
         a_busy_ = r_busy_ = true;
         a_ready_ = false;
-        r_done_ = 0;
+        r_count_ = 0;
         a_go_.notify(SC_ZERO_TIME);
       }
       break;
@@ -227,16 +226,30 @@ void TtqAccelTlm::dma_reg_write(uint32_t addr, uint32_t data) {
       nvec_ = data;
       break;
     case kRAddr:
-      r_addr_ = data;
+      r_addr_ = data & ~3u;
       break;
-    case kRStride:
-      r_stride_ = data;
-      break;
-    case kROuts:
-      r_outs_ = data;
+    case kRMax:
+      r_max_ = data;
       break;
     default:
       break;  // read-only and unmapped: ignored
+  }
+}
+
+const char* dma_reg::err_name(uint32_t code) {
+  switch (code) {
+    case kErrNone:
+      return "none";
+    case kErrMemory:
+      return "memory error response";
+    case kErrResultOverflow:
+      return "more result beats than R_MAX";
+    case kErrBusy:
+      return "GO while busy";
+    case kErrArgs:
+      return "bad descriptor";
+    default:
+      return "unknown";
   }
 }
 
@@ -266,7 +279,7 @@ void TtqAccelTlm::on_edge() {
     }
     if (r_ready_q_ && p.r_tvalid.read()) {
       const bool last = p.r_tlast.read();
-      r_fifo_.push_back({p.r_tdata.read(), uint8_t(p.r_tkeep.read()), last});
+      r_fifo_.push_back((p.r_tdata.read() & 0xffffu) | uint32_t(last) << dma_reg::kRecLast);
       r_data_.notify(SC_ZERO_TIME);
       if (last && ++r_vecs_seen_ == nvec_snoop_) {
         window_.last_result = now;
@@ -284,10 +297,12 @@ void TtqAccelTlm::on_edge() {
     } else if (axil_phase_ == Phase::Addr) {
       if (axil_write_ && awvalid_q_ && p.awready.read() && p.wready.read()) {
         axil_phase_ = Phase::Resp;
-        if (axil_addr_ == 0x28) nvec_snoop_ = axil_data_;
-        if (axil_addr_ == 0x10 && (axil_data_ & 1u)) {
+        if (axil_addr_ == hw::reg::kNvec) nvec_snoop_ = hw::reg::kNvecNvec.get(axil_data_);
+        if (axil_addr_ == hw::reg::kCtrl && hw::reg::kCtrlStart.get(axil_data_)) {
+          // START is registered at this edge; the run flag is set at the next one, from which on
+          // PERF_TOTAL counts every edge up to the one that takes the last result beat.
           window_ = {};
-          window_.start = now;
+          window_.start = now + opt_.period;
           r_vecs_seen_ = 0;
         }
       } else if (!axil_write_ && arvalid_q_ && p.arready.read()) {
@@ -309,7 +324,7 @@ void TtqAccelTlm::on_edge() {
   arvalid_q_ = addr_phase && !axil_write_;
   p.awvalid.write(awvalid_q_), p.wvalid.write(awvalid_q_);
   p.arvalid.write(arvalid_q_);
-  p.awaddr.write(axil_addr_ & 0xfff), p.araddr.write(axil_addr_ & 0xfff);
+  p.awaddr.write(axil_addr_), p.araddr.write(axil_addr_);  // < dma_reg::kBase
   p.wdata.write(axil_data_), p.wstrb.write(axil_strb_);
   p.bready.write(true), p.rready.write(true);
 
@@ -320,22 +335,21 @@ void TtqAccelTlm::on_edge() {
 
   a_valid_q_ = !a_fifo_.empty();
   p.a_tvalid.write(a_valid_q_);
-  sc_dt::sc_bv<128> beat = 0;
-  if (a_valid_q_)
-    for (int k = 0; k < 4; ++k) beat.range(32 * k + 31, 32 * k) = a_fifo_.front().w[k];
-  p.a_tdata.write(beat);
+  p.a_tdata.write(a_valid_q_ ? a_fifo_.front().data : 0u);
   p.a_tlast.write(a_valid_q_ && a_fifo_.front().last);
 
   r_ready_q_ = r_fifo_.size() < opt_.r_fifo_beats;
   p.r_tready.write(r_ready_q_);
 
-  // The RTL's done interrupt is passed on once the result DMA has put every row in memory.
-  irq.write((p.irq_o.read() && !r_busy_) || err_code_ != dma_reg::kErrNone);
+  // The RTL's interrupt is passed on once every result it sent is in memory (the FIFO is empty
+  // and no write is in flight); a DMA error raises it at once.
+  irq.write((p.irq_o.read() && results_drained()) || err_code_ != dma_reg::kErrNone);
 }
 
 // ---- DMA --------------------------------------------------------------------------------------
 
-void TtqAccelTlm::mem_access(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, uint32_t len) {
+std::string transact(tlm::tlm_initiator_socket<>& socket, tlm::tlm_command cmd, uint64_t addr,
+                     uint8_t* data, uint32_t len) {
   tlm::tlm_generic_payload t;
   sc_time delay = SC_ZERO_TIME;
   t.set_command(cmd);
@@ -346,17 +360,23 @@ void TtqAccelTlm::mem_access(tlm::tlm_command cmd, uint64_t addr, uint8_t* data,
   t.set_byte_enable_ptr(nullptr);
   t.set_dmi_allowed(false);
   t.set_response_status(tlm::TLM_INCOMPLETE_RESPONSE);
-  dma->b_transport(t, delay);
-  wait(delay);  // the DMA is a loosely timed initiator that syncs after every burst
-  if (t.is_response_error()) {
-    fail(dma_reg::kErrMemory);
-    SC_REPORT_WARNING(
-        name(), ("DMA " + std::string(cmd == tlm::TLM_READ_COMMAND ? "read" : "write") + " of " +
-                 std::to_string(len) + " bytes at " + hex(addr) + ": " + t.get_response_string())
-                    .c_str());
-  }
+  socket->b_transport(t, delay);
+  wait(delay);  // a loosely timed initiator that syncs after every transaction
+  if (!t.is_response_error()) return {};
+  return std::string(cmd == tlm::TLM_READ_COMMAND ? "read" : "write") + " of " +
+         std::to_string(len) + " bytes at " + hex(addr) + ": " + t.get_response_string();
 }
 
+bool TtqAccelTlm::mem_access(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, uint32_t len) {
+  const std::string err = transact(dma, cmd, addr, data, len);
+  if (err.empty()) return true;
+  if (err_code_ == dma_reg::kErrNone) err_addr_ = uint32_t(addr);
+  fail(dma_reg::kErrMemory);
+  SC_REPORT_WARNING(name(), ("DMA " + err).c_str());
+  return false;
+}
+
+// A failed read ends the transfer: nothing the memory did not deliver reaches the accelerator.
 void TtqAccelTlm::w_thread() {
   std::vector<uint8_t> buf(opt_.burst_bytes);
   for (;;) {
@@ -365,7 +385,10 @@ void TtqAccelTlm::w_thread() {
     for (uint32_t i = 0; i < words;) {
       const uint32_t n = std::min<uint32_t>(opt_.burst_bytes / 4, words - i);
       while (w_fifo_.size() + n > opt_.w_fifo_words) wait(w_space_);
-      mem_access(tlm::TLM_READ_COMMAND, uint64_t(w_addr_) + 4ull * i, buf.data(), 4 * n);
+      if (!mem_access(tlm::TLM_READ_COMMAND, uint64_t(w_addr_) + 4ull * i, buf.data(), 4 * n)) {
+        w_busy_ = false;
+        break;
+      }
       for (uint32_t k = 0; k < n; ++k) {
         uint32_t w;
         std::memcpy(&w, buf.data() + 4 * k, 4);
@@ -378,7 +401,7 @@ void TtqAccelTlm::w_thread() {
 
 void TtqAccelTlm::a_thread() {
   std::vector<uint8_t> buf(opt_.burst_bytes);
-  const uint32_t per_burst = opt_.burst_bytes / 16;
+  const uint32_t per_burst = opt_.burst_bytes / kBeatBytes;
   for (;;) {
     wait(a_go_);
     const uint64_t beats = uint64_t(a_vec_beats_) * nvec_, vb = a_vec_beats_;
@@ -386,54 +409,55 @@ void TtqAccelTlm::a_thread() {
       const uint32_t n = uint32_t(std::min<uint64_t>(per_burst, beats - i));
       // fetch as soon as the FIFO has room for the whole burst
       while (a_fifo_.size() + n > std::max<size_t>(opt_.a_fifo_beats, n)) wait(a_space_);
-      mem_access(tlm::TLM_READ_COMMAND, uint64_t(a_addr_) + 16 * i, buf.data(), 16 * n);
+      if (!mem_access(tlm::TLM_READ_COMMAND, uint64_t(a_addr_) + kBeatBytes * i, buf.data(),
+                      kBeatBytes * n))
+        break;
       for (uint32_t k = 0; k < n; ++k) {
-        ActBeat b;
-        std::memcpy(b.w, buf.data() + 16 * k, 16);
-        b.last = (i + k + 1) % vb == 0;
+        ActBeat b{0, (i + k + 1) % vb == 0};
+        std::memcpy(&b.data, buf.data() + size_t(kBeatBytes) * k, kBeatBytes);  // little endian
         a_fifo_.push_back(b);
       }
       i += n;
       if (i >= std::min<uint64_t>(vb, opt_.a_fifo_beats)) a_ready_ = true;
     }
     a_busy_ = false;
-    a_ready_ = true;
+    a_ready_ = err_code_ == dma_reg::kErrNone;
   }
 }
 
-// Scatters each vector's outputs (schedule order) into channel order and writes the row with one
-// burst; checks the stream's structure on the way.
+// Writes the result records of each vector (one per m_axis_r beat, in arrival order) with one
+// burst at its tlast, or earlier when a burst is full; done after NVEC tlasts. A write error or a
+// buffer overflow ends the transfer (the stream is then back-pressured; irq tells the CPU).
 void TtqAccelTlm::r_thread() {
+  std::vector<uint32_t> buf;
+  const size_t per_burst = opt_.burst_bytes / 4;
   for (;;) {
     wait(a_go_);
-    const uint32_t outs = r_outs_, vecs = nvec_;
-    std::vector<uint8_t> row(outs, 0), seen(outs, 0);
-    uint32_t v = 0, got = 0;
+    r_fifo_.clear();
+    const uint32_t vecs = nvec_, cap = r_max_;
+    const uint64_t base = r_addr_;
+    uint32_t v = 0, written = 0;
+    buf.clear();
     while (v < vecs) {
       while (r_fifo_.empty()) wait(r_data_);
-      const ResBeat b = r_fifo_.front();
+      const uint32_t rec = r_fifo_.front();
       r_fifo_.pop_front();
-      const int n = b.keep == 0xf ? 2 : 1;
-      if (b.keep != 0x3 && b.keep != 0xf) fail(dma_reg::kErrResultId);
-      for (int k = 0; k < n; ++k) {
-        const uint32_t id = (b.data >> (16 * k + 8)) & 0xff;
-        if (id >= outs || seen[id]) {
-          fail(dma_reg::kErrResultId);
-          continue;
-        }
-        seen[id] = 1;
-        row[id] = uint8_t(b.data >> (16 * k));
-        ++got;
+      const bool last = (rec >> dma_reg::kRecLast) & 1u;
+      if (written + buf.size() >= cap) {
+        fail(dma_reg::kErrResultOverflow);
+        break;
       }
-      if (b.last) {
-        if (got != outs) fail(dma_reg::kErrResultCount);
-        mem_access(tlm::TLM_WRITE_COMMAND, uint64_t(r_addr_) + uint64_t(v) * r_stride_, row.data(),
-                   outs);
-        std::fill(seen.begin(), seen.end(), 0);
-        got = 0;
-        ++v;
-        r_done_ = v;
-      }
+      buf.push_back(rec);
+      v += last;
+      if (!last && buf.size() < per_burst) continue;
+      r_writing_ = true;
+      const bool ok = mem_access(tlm::TLM_WRITE_COMMAND, base + 4ull * written,
+                                 reinterpret_cast<uint8_t*>(buf.data()), uint32_t(4 * buf.size()));
+      r_writing_ = false;
+      if (!ok) break;
+      written += uint32_t(buf.size());
+      r_count_ = written;
+      buf.clear();
     }
     r_busy_ = false;
   }

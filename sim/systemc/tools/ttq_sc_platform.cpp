@@ -1,7 +1,10 @@
 // ttq-sc-platform: a SystemC/TLM-2.0 virtual platform (CPU, bus, memory, TtqAccelTlm) that runs
-// one ternary layer of a trained .ttq model on real input vectors (im2col of test-set images) and
-// checks the results bit for bit against ttq::ternary_matvec and the counters against the cycle
-// model. Without a trained model it runs a seeded random layer and says so. docs/SYSTEMC.md.
+// one ternary layer of a trained .ttq model on real input vectors (im2col of test-set images) with
+// the shared driver sequence and checks the results bit for bit against ttq::ternary_matvec and
+// the counters against the cycle model. Without a trained model it runs a seeded random layer and
+// says so. --bad-dma runs the directed DMA bus-error test. docs/SYSTEMC.md.
+// Exit codes: 0 pass, 1 wrong results / counters / time, 2 bad arguments or the job could not
+// run, 3 a DMA bus error stopped the job (reported, with --report, under "bus_error").
 #include <CLI/CLI.hpp>
 #include <algorithm>
 #include <chrono>
@@ -89,13 +92,15 @@ ttq::sc::LayerJob model_job(const fs::path& path, const std::string& layer, int 
   return j;
 }
 
-// A seeded random layer (half the weights zero), used only when no trained model exists.
-ttq::sc::LayerJob random_job(uint64_t seed, int out_ch, int fan_in, int nvec, bool relu) {
+// A seeded random layer (half the weights zero): --random, or no trained model exists.
+ttq::sc::LayerJob random_job(uint64_t seed, int out_ch, int fan_in, int nvec, bool relu,
+                             bool asked) {
   std::mt19937_64 rng(seed);
   std::uniform_int_distribution<int> code(-1, 1), act(0, 255), mul(1500, 3000), bias(0, 128);
   ttq::sc::LayerJob j;
-  j.label = "RANDOM ternary layer (no trained model found; seed " + std::to_string(seed) + ", " +
-            std::to_string(out_ch) + " x " + std::to_string(fan_in) + ")";
+  j.label = std::string("RANDOM ternary layer (") +
+            (asked ? "--random" : "no trained model found") + "; seed " + std::to_string(seed) +
+            ", " + std::to_string(out_ch) + " x " + std::to_string(fan_in) + ")";
   j.out_ch = out_ch, j.fan_in = fan_in, j.nvec = nvec, j.relu = relu;
   j.codes.resize(size_t(out_ch) * fan_in);
   for (auto& c : j.codes) c = rng() % 2 ? 0 : int8_t(rng() % 2 ? 1 : -1);
@@ -107,6 +112,33 @@ ttq::sc::LayerJob random_job(uint64_t seed, int out_ch, int fan_in, int nvec, bo
   return j;
 }
 
+// A DMA error stopped the job: say so on stderr and in the report; exit code 3.
+int bus_error_exit(const ttq::sc::BusErrorReport& be, const std::string& injected,
+                   uint64_t bad_addr, const std::string& report, const ttq::sc::LayerJob& job,
+                   double period_ns) {
+  std::fprintf(stderr, "ttq-sc-platform: %s\n", be.message.c_str());
+  std::printf("DMA BUS ERROR (injected: %s): code %u (%s) at %s, interrupt %s, seen at %s\n",
+              injected.c_str(), be.code, ttq::sc::dma_reg::err_name(be.code),
+              ttq::sc::hex(be.addr).c_str(), be.irq ? "raised" : "NOT raised",
+              be.at.to_string().c_str());
+  if (!report.empty())
+    ttq::write_json_atomic(report, {{"tool", "ttq-sc-platform"},
+                                    {"layer", job.label},
+                                    {"clock_ns", period_ns},
+                                    {"pass", false},
+                                    {"bus_error",
+                                     {{"injected", injected},
+                                      {"descriptor_addr", bad_addr},
+                                      {"code", be.code},
+                                      {"code_name", ttq::sc::dma_reg::err_name(be.code)},
+                                      {"memory_error", be.code == ttq::sc::dma_reg::kErrMemory},
+                                      {"addr", be.addr},
+                                      {"irq", be.irq},
+                                      {"seen_at_s", be.at.to_seconds()},
+                                      {"message", be.message}}}});
+  return 3;
+}
+
 int run(int argc, char** argv) {
   CLI::App app{"ttq-sc-platform: a ternary layer through the SystemC/TLM-2.0 accelerator platform"};
   std::string model, layer, report, data_dir;
@@ -114,6 +146,7 @@ int run(int argc, char** argv) {
   uint64_t seed = 1;
   double period_ns = 5.0, mem_latency_ns = 40.0, mem_beat_ns = 1.0;
   bool random = false, quiet = false, signed_out = false, memory_bound = false;
+  std::string bad_dma = "none";
   app.add_option("--model", model,
                  "trained .ttq model (default: build/models/lenet5-*.ttq if present)");
   app.add_option("--layer", layer, "ternary Conv/Linear node name (default: the first that fits)");
@@ -135,6 +168,10 @@ int run(int argc, char** argv) {
   app.add_flag("--memory-bound", memory_bound,
                "memory may stall the streams: results and time are checked, the counters are "
                "reported but not held to the cycle model (which assumes no back-pressure)");
+  app.add_option("--bad-dma", bad_dma,
+                 "directed bus-error test: the DMA descriptor of this stream points past the end "
+                 "of memory (none, weights, activations, results)")
+      ->check(CLI::IsMember({"none", "weights", "activations", "results"}));
   app.add_option("--data-dir", data_dir, "dataset directory (default: the lookup path)");
   app.add_option("--report", report, "JSON report path (e.g. build/reports/systemc.json)");
   app.add_flag("--quiet", quiet, "no SystemC banner / info messages");
@@ -155,7 +192,7 @@ int run(int argc, char** argv) {
     source = "model";
   } else {
     if (!layer.empty()) throw std::invalid_argument("--layer " + layer + ": needs a --model");
-    job = random_job(seed, rand_out, rand_fan_in, nvec, !signed_out);
+    job = random_job(seed, rand_out, rand_fan_in, nvec, !signed_out, random);
   }
   std::printf("layer: %s\n  %d outputs x fan-in %d, %d vectors, relu %d\n", job.label.c_str(),
               job.out_ch, job.fan_in, job.nvec, int(job.relu));
@@ -167,12 +204,19 @@ int run(int argc, char** argv) {
   opt.period = sc_time(period_ns, SC_NS);
   opt.burst_bytes = uint32_t(burst);
   opt.w_fifo_words = std::max<size_t>(opt.w_fifo_words, 2 * size_t(burst) / 4);
-  opt.a_fifo_beats = std::max<size_t>(opt.a_fifo_beats, 2 * size_t(burst) / 16);
+  opt.a_fifo_beats = std::max<size_t>(opt.a_fifo_beats, 2 * size_t(burst) / ttq::sc::kBeatBytes);
   const uint64_t mem_size = 64ull << 20;
+  const ttq::sc::BusMap map{kMemBase, mem_size, kAccelBase};
+  // The budget of a pass grows with the memory's latency per burst (in clock periods).
+  job.slowdown = 1.0 + mem_latency_ns / period_ns;
+  const ttq::sc::BadDma bad = bad_dma == "weights"       ? ttq::sc::BadDma::Weights
+                              : bad_dma == "activations" ? ttq::sc::BadDma::Activations
+                              : bad_dma == "results"     ? ttq::sc::BadDma::Results
+                                                         : ttq::sc::BadDma::None;
   ttq::sc::TtqAccelTlm accel("accel", opt);
   ttq::sc::Memory mem("mem", mem_size, sc_time(mem_latency_ns, SC_NS), sc_time(mem_beat_ns, SC_NS));
   ttq::sc::Bus bus("bus", kMemBase, mem_size, kAccelBase);
-  ttq::sc::Cpu cpu("cpu", job, accel, kMemBase, mem_size, kAccelBase);
+  ttq::sc::Cpu cpu("cpu", job, accel, map, bad);
   sc_core::sc_signal<bool> irq("irq");
   cpu.bus.bind(bus.in);
   bus.mem.bind(mem.socket);
@@ -180,11 +224,18 @@ int run(int argc, char** argv) {
   accel.dma.bind(bus.in);  // the DMA sees memory at the same system addresses as the CPU
   accel.irq.bind(irq);
   cpu.irq.bind(irq);
+  if (bad != ttq::sc::BadDma::None)  // the DMA's warning is the expected outcome here
+    sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
 
   const auto t0 = std::chrono::steady_clock::now();
   sc_core::sc_start();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!cpu.finished()) throw std::runtime_error("simulation stopped before the CPU finished");
+  const ttq::sc::BusErrorReport& be = cpu.report().bus_error;
+  if (be.seen) return bus_error_exit(be, bad_dma, kMemBase + mem_size, report, job, period_ns);
+  if (bad != ttq::sc::BadDma::None)
+    throw std::runtime_error("--bad-dma " + bad_dma + ": no DMA error reached the CPU" +
+                             (cpu.error().empty() ? "" : " (" + cpu.error() + ")"));
   if (!cpu.error().empty()) throw std::runtime_error(cpu.error());
 
   const ttq::sc::LayerReport& r = cpu.report();
@@ -196,22 +247,22 @@ int run(int argc, char** argv) {
   for (size_t i = 0; i < r.passes.size(); ++i) {
     const ttq::sc::PassReport& p = r.passes[i];
     ok = ok && (p.cycles_match || memory_bound) && p.time_match;
-    std::printf("%-6zu %-6d %10u %10lld %8u %8u %12s %12s %8s\n", i, p.out_ch, p.perf_total,
-                static_cast<long long>(p.model.cycles), p.perf_stall, p.wload_cycles,
+    std::printf("%-6zu %-6d %10u %10lld %8u %8u %12s %12s %8s\n", i, p.out_ch, p.perf.total,
+                static_cast<long long>(p.model.cycles), p.perf.stall, p.perf.wload_cycles,
                 p.layer_time.to_string().c_str(),
-                (opt.period * double(p.perf_total)).to_string().c_str(),
+                (opt.period * double(p.perf.total)).to_string().c_str(),
                 p.time_match && p.cycles_match ? "yes"
                 : p.time_match && memory_bound ? "stalled"
                                                : "NO");
     jp.push_back({{"out0", p.out0},
                   {"out_ch", p.out_ch},
-                  {"perf_total", p.perf_total},
-                  {"perf_busy", p.perf_busy},
-                  {"perf_stall", p.perf_stall},
-                  {"perf_nnz", p.perf_nnz},
-                  {"perf_results", p.perf_results},
-                  {"wload_cycles", p.wload_cycles},
-                  {"wload_words", p.wload_words},
+                  {"perf_total", p.perf.total},
+                  {"perf_busy", p.perf.busy},
+                  {"perf_stall", p.perf.stall},
+                  {"perf_nnz", p.perf.nnz},
+                  {"perf_results", p.perf.results},
+                  {"wload_cycles", p.perf.wload_cycles},
+                  {"wload_words", p.perf.wload_words},
                   {"model_cycles", p.model.cycles},
                   {"model_busy", p.model.busy},
                   {"model_stall", p.model.stall},
@@ -220,13 +271,13 @@ int run(int argc, char** argv) {
                   {"start_s", p.start.to_seconds()},
                   {"last_result_s", p.last_result.to_seconds()},
                   {"layer_time_s", p.layer_time.to_seconds()},
-                  {"cycles_x_period_s", double(p.perf_total) * period_s},
+                  {"cycles_x_period_s", double(p.perf.total) * period_s},
                   {"irq_latency_s", p.irq_latency.to_seconds()},
                   {"cycles_match", p.cycles_match},
                   {"time_match", p.time_match}});
   }
   int64_t cycles = 0;
-  for (const auto& p : r.passes) cycles += p.perf_total;
+  for (const auto& p : r.passes) cycles += p.perf.total;
   const double sim_cycles = double(accel.cycles());
   std::printf("outputs: %zu, mismatches vs ttq::ternary_matvec: %lld%s%s\n", r.y.size(),
               static_cast<long long>(r.mismatches), r.mismatches ? ", first: " : "",

@@ -1,6 +1,6 @@
 // A minimal virtual platform around TtqAccelTlm: a memory with configurable latency, a bus that
 // maps the memory and the accelerator's registers, and a "CPU" thread that runs a ternary layer
-// the way a device driver would and checks it against the golden model and the cycle model.
+// with the shared driver sequence and checks it against the golden model and the cycle model.
 #pragma once
 
 #include <tlm_utils/multi_passthrough_target_socket.h>
@@ -16,6 +16,7 @@
 
 #include "ttq/arith.hpp"
 #include "ttq/cycle_model.hpp"
+#include "ttq/sc/tlm_accel_bus.hpp"
 #include "ttq/sc/ttq_accel_tlm.hpp"
 
 namespace ttq::sc {
@@ -60,13 +61,13 @@ struct LayerJob {
   bool relu = true;
   std::vector<uint8_t> vectors;  // nvec x fan_in
   int nvec = 0;
+  double slowdown = 1.0;  // AccelDriver::run's time budget factor (a slow memory)
 };
 
 // What the CPU measured and checked for one program pass (an output-channel slice).
 struct PassReport {
   int out0 = 0, out_ch = 0;
-  uint32_t perf_total = 0, perf_busy = 0, perf_stall = 0, perf_nnz = 0, perf_results = 0;
-  uint32_t wload_cycles = 0, wload_words = 0;
+  PerfCounters perf;                    // AccelDriver::run's read_perf() after the pass
   CycleStats model;                     // cycle_model() of the same program
   uint32_t layer_edges = 0;             // DMA_LAYER_CYCLES: START edge -> last result edge
   sc_core::sc_time start, last_result;  // those edges (simulated time)
@@ -75,39 +76,46 @@ struct PassReport {
   bool cycles_match = false, time_match = false;
 };
 
+// A DMA error the CPU was told about (the directed bus-error test).
+struct BusErrorReport {
+  bool seen = false, irq = false;
+  uint32_t code = 0, addr = 0;
+  std::string message;
+  sc_core::sc_time at;  // when the CPU saw it
+};
+
 struct LayerReport {
   std::vector<int32_t> y, expect;  // nvec x out_ch, channel order
   int64_t mismatches = 0;          // outputs differing from ternary_matvec
   std::string first_mismatch;
   std::vector<PassReport> passes;
+  BusErrorReport bus_error;
   sc_core::sc_time sim_time;  // total simulated time of the CPU's job
 };
 
-// The driver: writes the program and the vectors to memory, programs the DMA and the registers,
-// starts, waits for irq, reads the results and the counters, and checks everything. Stops the
-// simulation when done; error() is non-empty if the job could not run.
+// The CPU: runs the layer with the shared driver sequence (AccelDriver over TlmAccelBus): checks
+// the hardware, then per pass loads the program and runs the vectors; checks the results against
+// the golden model and the counters against the cycle model. Stops the simulation when done;
+// error() is non-empty if the job could not run (a DMA error also fills report().bus_error).
 class Cpu : public sc_core::sc_module {
  public:
   tlm_utils::simple_initiator_socket<Cpu> bus;
   sc_core::sc_in<bool> irq;
-  Cpu(sc_core::sc_module_name name, LayerJob job, const TtqAccelTlm& accel, uint64_t mem_base,
-      uint64_t mem_size, uint64_t accel_base);
+  Cpu(sc_core::sc_module_name name, LayerJob job, const TtqAccelTlm& accel, const BusMap& map,
+      BadDma bad_dma = BadDma::None);
   const LayerReport& report() const { return report_; }
   const std::string& error() const { return error_; }
   bool finished() const { return finished_; }
 
  private:
   void run();
-  void run_layer();
-  void access(tlm::tlm_command cmd, uint64_t addr, uint8_t* data, uint32_t len);
-  uint32_t rd(uint32_t reg);
-  void wr(uint32_t reg, uint32_t value);
-  void mem_write(uint64_t offset, const void* data, size_t len);
-  void mem_read(uint64_t offset, void* data, size_t len);
+  void run_layer(TlmAccelBus& tb);
+  void check_results();
 
   LayerJob job_;
-  const TtqAccelTlm& accel_;  // probe only: the edge timestamps of the last layer
-  uint64_t mem_base_, mem_size_, accel_base_;
+  const TtqAccelTlm& accel_;  // probe only: the options and the edge timestamps of the last layer
+  BusMap map_;
+  BadDma bad_dma_;
   LayerReport report_;
   std::string error_;
   bool finished_ = false;
