@@ -27,22 +27,32 @@ module ttq_pe
 );
   localparam int unsigned SumW = 8 + $clog2(Slots + 1);
 
-  logic [SumW-1:0] psum, nsum;
+  // Each slot's byte masked by its code, then summed as one expression per tree (no muxes
+  // between the additions), so that synthesis builds balanced carry-save trees with the
+  // accumulator add (the conditional chain of adds was the critical path).
+  logic [Slots*SumW-1:0] pop, nop;
   logic [NnzW-1:0] nnz;
   always_comb begin
-    psum = '0;
-    nsum = '0;
-    nnz  = '0;
+    nnz = '0;
     for (int j = 0; j < Slots; j++) begin
       logic [1:0]      code;
       logic [IdxW-1:0] idx;
       logic [7:0]      act;
-      code = slots_i[j*SlotBits + IdxW +: 2];
-      idx  = slots_i[j*SlotBits +: IdxW];
-      act  = win_i[((j / GroupNnz) * GroupSize + 32'(idx)) * 8 +: 8];
-      if (code == ttq_pkg::SlotPos) psum = psum + SumW'(act);
-      if (code == ttq_pkg::SlotNeg) nsum = nsum + SumW'(act);
-      if (code == ttq_pkg::SlotPos || code == ttq_pkg::SlotNeg) nnz = nnz + 1'b1;
+      code   = slots_i[j*SlotBits + IdxW +: 2];
+      idx    = slots_i[j*SlotBits +: IdxW];
+      act    = win_i[((j / GroupNnz) * GroupSize + 32'(idx)) * 8 +: 8];
+      pop[j*SumW +: SumW] = SumW'(act & {8{code == ttq_pkg::SlotPos}});
+      nop[j*SumW +: SumW] = SumW'(act & {8{code == ttq_pkg::SlotNeg}});
+      nnz    = nnz + NnzW'(code == ttq_pkg::SlotPos || code == ttq_pkg::SlotNeg);
+    end
+  end
+  logic [SumW-1:0] psum, nsum;
+  always_comb begin
+    psum = '0;
+    nsum = '0;
+    for (int j = 0; j < Slots; j++) begin
+      psum = psum + pop[j*SumW +: SumW];
+      nsum = nsum + nop[j*SumW +: SumW];
     end
   end
 
