@@ -37,12 +37,14 @@ module ttq_pe
     for (int j = 0; j < Slots; j++) begin
       logic [1:0]      code;
       logic [IdxW-1:0] idx;
-      logic [7:0]      act;
+      logic [7:0]      act, pact, nact;
       code   = slots_i[j*SlotBits + IdxW +: 2];
       idx    = slots_i[j*SlotBits +: IdxW];
       act    = win_i[((j / GroupNnz) * GroupSize + 32'(idx)) * 8 +: 8];
-      pop[j*SumW +: SumW] = SumW'(act & {8{code == ttq_pkg::SlotPos}});
-      nop[j*SumW +: SumW] = SumW'(act & {8{code == ttq_pkg::SlotNeg}});
+      pact   = act & {8{code == ttq_pkg::SlotPos}};
+      nact   = act & {8{code == ttq_pkg::SlotNeg}};
+      pop[j*SumW +: SumW] = SumW'(pact);
+      nop[j*SumW +: SumW] = SumW'(nact);
       nnz    = nnz + NnzW'(code == ttq_pkg::SlotPos || code == ttq_pkg::SlotNeg);
     end
   end
