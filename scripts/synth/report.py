@@ -184,44 +184,50 @@ def headline(rows: list[dict], best: dict, layer_set: str) -> dict:
 
 
 def sweep_markdown(rep: dict) -> str:
-    s = rep["layer_set"]
+    sets = rep["layer_sets"]
     head = ["design", "configuration", "ops/cycle", "total / logic / SRAM (um^2)", "fmax (MHz)",
-            "power (mW)", "cycles", "GOPS/mm^2 logic / total", "pJ/op"]
-    lines = [f"Layers: {s} (all layers: sum of dense-equivalent work / sum of time).\n",
+            "power (mW)"]
+    for s in sets:
+        head += [f"{s}: cycles", f"{s}: GOPS/mm^2 logic / total", f"{s}: pJ/op"]
+    lines = ["Per layer set, all layers: sum of dense-equivalent work / sum of time.\n",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     for r in rep["points"]:
-        a = r["layer_sets"][s]["aggregate"]
-        lines.append("| " + " | ".join([
-            "ternary" if r["design"] == "ttq" else "dense", r["label"] + (" (default)" if r["default"] else ""),
-            str(r["lanes_total"]),
-            f"{fmt_num(r['area_um2'])} / {fmt_num(r['logic_area_um2'])} / {fmt_num(r['memory_area_um2'])}",
-            f"{r['fmax_mhz']:.0f}", f"{r['power_mw']:.0f}", fmt_num(a["cycles"]),
-            f"{fmt_num(a['dense_equiv_gops_per_mm2_logic'], 2)} / {fmt_num(a['dense_equiv_gops_per_mm2'], 2)}",
-            f"{a['energy_pj_per_op']:.2f}"]) + " |")
+        cells = ["ternary" if r["design"] == "ttq" else "dense",
+                 r["label"] + (" (default)" if r["default"] else ""), str(r["lanes_total"]),
+                 f"{fmt_num(r['area_um2'])} / {fmt_num(r['logic_area_um2'])} / "
+                 f"{fmt_num(r['memory_area_um2'])}", f"{r['fmax_mhz']:.0f}", f"{r['power_mw']:.0f}"]
+        for s in sets:
+            a = r["layer_sets"][s]["aggregate"]
+            cells += [fmt_num(a["cycles"]),
+                      f"{fmt_num(a['dense_equiv_gops_per_mm2_logic'], 2)} / "
+                      f"{fmt_num(a['dense_equiv_gops_per_mm2'], 2)}", f"{a['energy_pj_per_op']:.2f}"]
+        lines.append("| " + " | ".join(cells) + " |")
     titles = {"per_mm2_logic": "per mm^2 of logic", "per_mm2_total": "per mm^2 total",
               "per_joule": "per joule"}
-    for k, b in rep["best"].items():
-        lines.append(f"\nBest {'ternary' if k == 'ttq' else 'dense'} configuration:")
-        for m, p in b.items():
-            lines.append(f"- {titles[m]}: {p['label']} ({p['value']:.2f}); limits: {p['limits']}.")
-    h = rep["headline"]
-    if h:
-        dd = h["default"]
-        lines += ["\nTernary / dense (targets: >= 4x per mm^2 of logic, >= 3x per mm^2 total, >= 3x "
-                  "lower energy):\n", "| comparison | per mm^2 logic | per mm^2 total | energy x lower |",
-                  "|---|---|---|---|",
-                  f"| defaults: {dd['ttq']} / {dd['dense']} | {dd['per_mm2_logic']:.2f}x | "
-                  f"{dd['per_mm2_total']:.2f}x | {dd['energy']:.2f}x |",
-                  "| each design at its best point for the metric | "
-                  + " | ".join(f"{h['best'][m]['ratio']:.2f}x ({h['best'][m]['ttq']} / "
-                               f"{h['best'][m]['dense']})" for m in METRICS) + " |"]
+    for s in sets:
+        for k, b in rep["best"][s].items():
+            lines.append(f"\nBest {'ternary' if k == 'ttq' else 'dense'} configuration on {s}:")
+            for m, p in b.items():
+                lines.append(f"- {titles[m]}: {p['label']} ({p['value']:.2f}); limits: {p['limits']}.")
+        h = rep["headline"][s]
+        if h:
+            dd = h["default"]
+            lines += [f"\nTernary / dense on {s} (targets: >= 4x per mm^2 of logic, >= 3x per mm^2 "
+                      "total, >= 3x lower energy):\n",
+                      "| comparison | per mm^2 logic | per mm^2 total | energy x lower |",
+                      "|---|---|---|---|",
+                      f"| defaults: {dd['ttq']} / {dd['dense']} | {dd['per_mm2_logic']:.2f}x | "
+                      f"{dd['per_mm2_total']:.2f}x | {dd['energy']:.2f}x |",
+                      "| each design at its best point for the metric | "
+                      + " | ".join(f"{h['best'][m]['ratio']:.2f}x ({h['best'][m]['ttq']} / "
+                                   f"{h['best'][m]['dense']})" for m in METRICS) + " |"]
     lines.append("\nAssumptions:\n" + "\n".join(f"- {a}" for a in rep["assumptions"]))
     return "\n".join(lines) + "\n"
 
 
-def plot_sweep(build: Path, rows: list[dict], layer_set: str, name: str) -> Path:
-    """Four panels against operations per cycle: area, throughput per logic and per total mm^2,
-    energy per op; one line per ternary N:M and per dense lane count."""
+def plot_sweep(build: Path, rows: list[dict], sets: list[str], name: str) -> Path:
+    """Four panels against operations per cycle, one row of them per layer set: area, throughput
+    per logic and per total mm^2, energy per op; one line per ternary N:M and dense lane count."""
     dat = build / "synth" / f"{name}.dat"
     png = build / "reports" / f"{name}.png"
     series: dict[str, list[dict]] = {}
@@ -231,46 +237,48 @@ def plot_sweep(build: Path, rows: list[dict], layer_set: str, name: str) -> Path
              else f"dense {p['Lanes']} lanes")
         series.setdefault(s, []).append(r)
     blocks = []
-    for s, rs in series.items():
-        lines = [f"# {s}: ops_per_cycle area_mm2 gops_mm2_logic gops_mm2_total pj_per_op"]
-        for r in sorted(rs, key=lambda r: r["lanes_total"]):
-            a = r["layer_sets"][layer_set]["aggregate"]
-            lines.append(f"{r['lanes_total']} {r['area_um2'] * 1e-6:.6f} "
-                         f"{a['dense_equiv_gops_per_mm2_logic']:.4f} "
-                         f"{a['dense_equiv_gops_per_mm2']:.4f} {a['energy_pj_per_op']:.4f}")
-        blocks.append("\n".join(lines))
+    for ls in sets:
+        for s, rs in series.items():
+            lines = [f"# {ls}, {s}: ops_per_cycle area_mm2 gops_mm2_logic gops_mm2_total pj_per_op"]
+            for r in sorted(rs, key=lambda r: r["lanes_total"]):
+                a = r["layer_sets"][ls]["aggregate"]
+                lines.append(f"{r['lanes_total']} {r['area_um2'] * 1e-6:.6f} "
+                             f"{a['dense_equiv_gops_per_mm2_logic']:.4f} "
+                             f"{a['dense_equiv_gops_per_mm2']:.4f} {a['energy_pj_per_op']:.4f}")
+            blocks.append("\n".join(lines))
     write_atomic(dat, "\n\n\n".join(blocks) + "\n")
     tmp_png = png.with_name(f".{png.name}.tmp.png")
     png.parent.mkdir(parents=True, exist_ok=True)
 
-    def plot(col: int) -> str:
-        return ", ".join(f"'{dat}' index {i} using 1:{col} with linespoints lw 2 "
-                         f"pt {7 if s.startswith('ternary') else 5} "
+    def plot(set_i: int, col: int) -> str:
+        return ", ".join(f"'{dat}' index {set_i * len(series) + i} using 1:{col} with linespoints "
+                         f"lw 2 pt {7 if s.startswith('ternary') else 5} "
                          f"dt {1 if s.startswith('ternary') else 2} lc {i + 1} title '{s}'"
                          for i, s in enumerate(series))
 
-    script = f"""set terminal pngcairo size 2000,480 font ',10'
+    panels = []
+    for si, ls in enumerate(sets):
+        panels.append(f"""set ylabel 'mm^2'
+set title 'Area (logic + SRAM macros)'
+plot {plot(si, 2)}
+set ylabel 'dense-equivalent GOPS / mm^2'
+set title 'Throughput per logic area, layers: {ls}'
+plot {plot(si, 3)}
+set title 'Throughput per total area, layers: {ls}'
+plot {plot(si, 4)}
+set ylabel 'pJ / dense-equivalent op'
+set title 'Energy per operation, layers: {ls}'
+plot {plot(si, 5)}""")
+    script = f"""set terminal pngcairo size 2000,{440 * len(sets) + 40} font ',10'
 set output '{tmp_png}'
-set multiplot layout 1,4 title 'sky130 hd tt 25C 1.8V: Yosys/ABC + OpenSTA pre-placement estimate, \\
-SRAM macros; layers: {layer_set} (all layers)'
+set multiplot layout {len(sets)},4 title 'sky130 hd tt 25C 1.8V: Yosys/ABC + OpenSTA pre-placement \\
+estimate, SRAM macros; all layers of each set'
 set logscale x 2
 set grid
 set key top left
 set xlabel 'operations per cycle (dense MAC lanes / ternary slots)'
 set logscale y 10
-set ylabel 'mm^2'
-set title 'Area (logic + SRAM macros)'
-plot {plot(2)}
-set ylabel 'dense-equivalent GOPS / mm^2'
-set title 'Throughput per logic area'
-plot {plot(3)}
-set title 'Throughput per total area'
-plot {plot(4)}
-set ylabel 'pJ / dense-equivalent op'
-set title 'Energy per operation'
-plot {plot(5)}
-unset multiplot
-"""
+""" + "\n".join(panels) + "\nunset multiplot\n"
     gp = build / "synth" / f"{name}.gp"
     write_atomic(gp, script)
     r = subprocess.run(["gnuplot", str(gp)], capture_output=True, text=True)

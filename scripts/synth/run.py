@@ -326,15 +326,14 @@ def cmd_sweep(args) -> int:
                      "power_mw": r["timing_power"]["power_mw"]["total"],
                      "power_mw_macros": r["timing_power"]["power_mw"]["macros"],
                      "layer_sets": sets})
-    main_set = next(iter(sources))
     rep = {"kind": KIND, "liberty": str(lib), "clock_ns": args.clock_ns,
-           "assumptions": assumptions(args.clock_ns), "layer_set": main_set,
-           "layer_sets": list(sources), "points": rows}
-    rep["best"] = report.best_points(rows, main_set)
-    rep["headline"] = report.headline(rows, rep["best"], main_set)
+           "assumptions": assumptions(args.clock_ns), "layer_sets": list(sources),
+           "points": rows,
+           "best": {s: report.best_points(rows, s) for s in sources}}
+    rep["headline"] = {s: report.headline(rows, rep["best"][s], s) for s in sources}
     rep["wall_s"] = round(time.time() - t0, 1)
     out = build / "reports" / f"{args.report}.json"
-    png = report.plot_sweep(build, rows, main_set, args.report)
+    png = report.plot_sweep(build, rows, list(sources), args.report)
     write_atomic(out, json.dumps(rep, indent=2) + "\n")
     md = report.sweep_markdown(rep)
     write_atomic(out.with_suffix(".md"), md)
