@@ -74,7 +74,7 @@ clean:
 	rm -rf $(BUILD)
 
 format:
-	@find common golden trainer sim tests -name '*.[ch]pp' | xargs clang-format -i
+	@find common golden trainer importer sim tests -name '*.[ch]pp' | xargs clang-format -i
 
 # ---- RTL array (issue 3): docs/ARCHITECTURE.md, docs/REGISTERS.md --------------------------
 # lint: verilator --lint-only -Wall + Yosys read/hierarchy of ttq_accel and dense_accel (scripts/lint)

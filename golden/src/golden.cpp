@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "ttq/calibrate.hpp"
 #include "ttq/layer.hpp"
 #include "ttq/model_io.hpp"
 #include "ttq/progress.hpp"
@@ -437,7 +438,7 @@ FloatTensor dequantize(const Tensor& t) {
 // ---- evaluation ----------------------------------------------------------------------------
 
 EvalResult evaluate(const Model& m, const Dataset& d, int images, bool with_float, int threads,
-                    bool progress) {
+                    bool progress, std::vector<ImagePrediction>* per_image) {
   validate(m, "evaluate");
   const Shape& s = m.nodes[0].shape;
   if (d.c != s.c || d.h != s.h || d.w != s.w)
@@ -454,6 +455,7 @@ EvalResult evaluate(const Model& m, const Dataset& d, int images, bool with_floa
   std::mutex mu;
   EvalResult total;
   total.n = n;
+  if (per_image) per_image->assign(size_t(n), {});
   std::unique_ptr<Progress> bar;
   if (progress) bar = std::make_unique<Progress>("eval " + d.name + " " + d.split, size_t(n));
   int done = 0;
@@ -467,13 +469,18 @@ EvalResult evaluate(const Model& m, const Dataset& d, int images, bool with_floa
         const auto r = run_network(m, ptrs);
         EvalResult part;
         for (int k = lo; k < hi; ++k) {
-          const int pi = argmax(r[size_t(k - lo)].back().data);
+          const std::vector<int32_t>& logits = r[size_t(k - lo)].back().data;
+          const int pi = argmax(logits);
           part.correct_int += pi == d.labels[size_t(k)];
+          ImagePrediction row{k, d.labels[size_t(k)], pi, logits, -1, {}};
           if (ref) {
-            const int pf = ref->predict(d.image(k));
+            row.float_logits = ref->run(d.image(k)).back().data;
+            const int pf = argmax(row.float_logits);
+            row.float_prediction = pf;
             part.correct_float += pf == d.labels[size_t(k)];
             part.agree += pf == pi;
           }
+          if (per_image) (*per_image)[size_t(k)] = std::move(row);  // own slot: no lock needed
         }
         std::lock_guard lock(mu);
         total.correct_int += part.correct_int;
@@ -550,25 +557,8 @@ void calibrate_max_abs(Model& m, std::span<const uint8_t* const> calib) {
         for (float v : acts[i].data) peak[i] = std::max(peak[i], std::fabs(v));
     }
   }
-  for (size_t i = 1; i < m.nodes.size(); ++i) {
-    Node& n = m.nodes[i];
-    if (n.kind == NodeKind::Conv || n.kind == NodeKind::Linear || n.kind == NodeKind::Add)
-      n.q.scale = std::max(peak[i], 1e-3f) / (n.q.is_signed ? 127.0f : 255.0f);
-    else
-      n.q = m.nodes[size_t(n.inputs[0])].q;
-    if (n.kind == NodeKind::Add) {
-      n.add = quantize_add(m.nodes[size_t(n.inputs[0])].q.scale,
-                           m.nodes[size_t(n.inputs[1])].q.scale, n.q.scale, n.add.relu);
-    } else if (n.kind == NodeKind::Conv || n.kind == NodeKind::Linear) {
-      MatMulParams& p = n.mm;
-      const float s_in = m.nodes[size_t(n.inputs[0])].q.scale;
-      p.out.resize(size_t(p.out_ch));
-      for (size_t o = 0; o < size_t(p.out_ch); ++o)
-        p.out[o] = p.precision == Precision::Int8
-                       ? quantize_out_params_int8(p.a[o], p.b[o], p.w_scale[o], s_in, n.q.scale)
-                       : quantize_out_params(p.a[o], p.b[o], p.wp, p.wn, s_in, n.q.scale);
-    }
-  }
+  for (float& p : peak) p = std::max(p, 1e-3f);
+  apply_ranges(m, peak);
 }
 
 }  // namespace ttq

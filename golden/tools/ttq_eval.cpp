@@ -86,6 +86,10 @@ int run(int argc, char** argv) {
       ->check(CLI::Range(1, 64));
   app.add_flag("--no-float", no_float, "skip the float reference");
   app.add_option("--json", json_out, "write a JSON report here");
+  std::string predictions;
+  app.add_option("--predictions", predictions,
+                 "write each image's index, label, prediction and int8 logits (and the float "
+                 "reference's prediction and logits) to this CSV file");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -113,7 +117,9 @@ int run(int argc, char** argv) {
   if (data_dir) dir = *data_dir;
   const ttq::Dataset d = ttq::load_dataset(dataset, split, dir);
   const auto t0 = std::chrono::steady_clock::now();
-  const ttq::EvalResult r = ttq::evaluate(m, d, images, !no_float, threads, true);
+  std::vector<ttq::ImagePrediction> rows;
+  const ttq::EvalResult r =
+      ttq::evaluate(m, d, images, !no_float, threads, true, predictions.empty() ? nullptr : &rows);
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   std::printf("\n%s %s: %d images\n", d.name.c_str(), d.split.c_str(), r.n);
   if (!no_float) std::printf("  float reference accuracy  %6.2f%%\n", 100.0 * r.acc_float());
@@ -131,6 +137,14 @@ int run(int argc, char** argv) {
     report["agreement"] = double(r.agree) / r.n;
   }
   report["seconds"] = secs;
+  report["images_per_second"] = secs > 0 ? r.n / secs : 0.0;
+  std::printf("  %.0f images/s (%s, %d threads)\n", secs > 0 ? r.n / secs : 0.0,
+              no_float ? "integer model only" : "integer model and float reference", threads);
+  if (!predictions.empty()) {
+    ttq::write_predictions_csv(predictions, rows);
+    std::printf("predictions: %s\n", predictions.c_str());
+    report["predictions"] = predictions;
+  }
   if (!json_out.empty()) {
     ttq::write_json_atomic(json_out, report);
     std::printf("report: %s\n", json_out.c_str());

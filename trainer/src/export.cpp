@@ -5,6 +5,7 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "ttq/calibrate.hpp"
 #include "ttq/golden.hpp"
 #include "ttq/model_io.hpp"
 #include "ttq/trainer/train.hpp"
@@ -13,49 +14,24 @@ namespace ttq::train {
 using nlohmann::json;
 
 std::vector<float> calibrate_ranges(Net& net, const Dataset& d, int images, double percentile) {
-  if (images <= 0)
-    throw std::invalid_argument("--calib-images: must be > 0, got " + std::to_string(images));
-  if (!(percentile > 0 && percentile <= 100))
-    throw std::invalid_argument("--calib-percentile: must be in (0, 100], got " +
-                                std::to_string(percentile));
+  check_calibration(images, percentile);
   const int n = std::min(images, d.n);
-  const size_t nodes = net.nodes.size();
-  std::vector<std::vector<float>> samples(nodes);
-  std::vector<float> maxabs(nodes, 0.0f);
-  constexpr size_t kSamplesPerBatch = 200000;
+  RangeCalibrator cal(net.nodes.size());
   Tensor x;
   std::vector<uint8_t> labels;
   std::vector<int> idx;
-  for (int s = 0; s < n; s += 500) {
-    const int e = std::min(n, s + 500);
+  for (int s = 0; s < n; s += kCalibBatch) {
+    const int e = std::min(n, s + kCalibBatch);
     idx.resize(size_t(e - s));
     for (int i = s; i < e; ++i) idx[size_t(i - s)] = i;
     make_batch(d, idx, false, 0, nullptr, x, labels);
     net.forward(x, false);
-    for (size_t i = 1; i < nodes; ++i) {
+    for (size_t i = 1; i < net.nodes.size(); ++i) {
       const Mat& v = net.nodes[i].out.m;
-      const size_t size = size_t(v.size());
-      const size_t step = std::max<size_t>(1, size / kSamplesPerBatch);
-      for (size_t k = 0; k < size; ++k) {
-        const float a = std::fabs(v.data()[k]);
-        maxabs[i] = std::max(maxabs[i], a);
-        if (k % step == 0) samples[i].push_back(a);
-      }
+      cal.add(i, std::span<const float>(v.data(), size_t(v.size())));
     }
   }
-  std::vector<float> ranges(nodes, 1.0f);
-  for (size_t i = 1; i < nodes; ++i) {
-    float r = maxabs[i];
-    if (i + 1 < nodes && percentile < 100 && !samples[i].empty()) {
-      auto& sv = samples[i];
-      const size_t k =
-          std::min(sv.size() - 1, size_t(std::floor(percentile / 100.0 * double(sv.size()))));
-      std::nth_element(sv.begin(), sv.begin() + long(k), sv.end());
-      r = sv[k];
-    }
-    ranges[i] = r > 0 ? r : 1e-6f;
-  }
-  return ranges;
+  return cal.ranges(percentile);
 }
 
 Model to_model(Net& net, const std::vector<float>& ranges, const std::string& dataset) {
@@ -73,7 +49,6 @@ Model to_model(Net& net, const std::vector<float>& ranges, const std::string& da
     n.name = tn.name;
     n.inputs = tn.inputs;
     n.shape = {tn.c, tn.h, tn.w};
-    const auto in_q = [&](int k) { return m.nodes[size_t(tn.inputs[size_t(k)])].q; };
     switch (tn.op) {
       case Op::Input:
         n.kind = NodeKind::Input;
@@ -83,7 +58,6 @@ Model to_model(Net& net, const std::vector<float>& ranges, const std::string& da
       case Op::Linear: {
         const MatMul& mm = tn.mm;
         n.kind = tn.op == Op::Conv ? NodeKind::Conv : NodeKind::Linear;
-        n.q = mm.relu ? QuantInfo{ranges[i] / 255.0f, false} : QuantInfo{ranges[i] / 127.0f, true};
         MatMulParams& p = n.mm;
         p.out_ch = mm.cout, p.fan_in = mm.fan_in, p.relu = mm.relu;
         if (tn.op == Op::Conv) p.kh = p.kw = mm.k, p.stride = mm.stride, p.pad = mm.pad;
@@ -98,9 +72,7 @@ Model to_model(Net& net, const std::vector<float>& ranges, const std::string& da
           }
           p.a[size_t(o)] = a, p.b[size_t(o)] = b;
         }
-        const float s_in = in_q(0).scale, s_out = n.q.scale;
         p.weights.resize(size_t(mm.cout) * size_t(mm.fan_in));
-        p.out.resize(size_t(mm.cout));
         const bool quant = mm.quantizable && net.mode != Quant::Float;
         if (quant) {
           p.precision = Precision::Ternary;
@@ -111,22 +83,13 @@ Model to_model(Net& net, const std::vector<float>& ranges, const std::string& da
             const float q = mm.q.data()[k];
             p.weights[k] = int8_t(q > 0 ? 1 : q < 0 ? -1 : 0);
           }
-          for (int o = 0; o < mm.cout; ++o)
-            p.out[size_t(o)] =
-                quantize_out_params(p.a[size_t(o)], p.b[size_t(o)], p.wp, p.wn, s_in, s_out);
         } else {
           p.precision = Precision::Int8;
           p.w_scale.resize(size_t(mm.cout));
-          for (int o = 0; o < mm.cout; ++o) {
-            const float mx = mm.w.row(o).cwiseAbs().maxCoeff();
-            const float ws = mx > 0 ? mx / 127.0f : 1.0f;
-            p.w_scale[size_t(o)] = ws;
-            for (int k = 0; k < mm.fan_in; ++k)
-              p.weights[size_t(o) * size_t(mm.fan_in) + size_t(k)] =
-                  int8_t(std::clamp(std::lround(mm.w(o, k) / ws), -127L, 127L));
-            p.out[size_t(o)] =
-                quantize_out_params_int8(p.a[size_t(o)], p.b[size_t(o)], ws, s_in, s_out);
-          }
+          for (int o = 0; o < mm.cout; ++o)
+            p.w_scale[size_t(o)] = quantize_int8_row(
+                std::span<const float>(mm.w.row(o).data(), size_t(mm.fan_in)),
+                std::span(p.weights).subspan(size_t(o) * size_t(mm.fan_in), size_t(mm.fan_in)));
         }
         break;
       }
@@ -134,25 +97,22 @@ Model to_model(Net& net, const std::vector<float>& ranges, const std::string& da
       case Op::AvgPool:
         n.kind = tn.op == Op::MaxPool ? NodeKind::MaxPool : NodeKind::AvgPool;
         n.pool = {tn.pool_k, tn.pool_stride, 0};
-        n.q = in_q(0);
         break;
       case Op::GlobalAvgPool:
         n.kind = NodeKind::GlobalAvgPool;
-        n.q = in_q(0);
         break;
       case Op::ShortcutA:
         n.kind = NodeKind::ShortcutA;
         n.sc.stride = tn.sc_stride;
-        n.q = in_q(0);
         break;
       case Op::Add:
         n.kind = NodeKind::Add;
-        n.q = tn.relu ? QuantInfo{ranges[i] / 255.0f, false} : QuantInfo{ranges[i] / 127.0f, true};
-        n.add = quantize_add(in_q(0).scale, in_q(1).scale, n.q.scale, tn.relu);
+        n.add.relu = tn.relu;
         break;
     }
     m.nodes.push_back(std::move(n));
   }
+  apply_ranges(m, ranges);  // activation scales and integer output steps (golden/calibrate)
   validate(m, "export of " + net.arch);
   return m;
 }

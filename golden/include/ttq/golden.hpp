@@ -12,6 +12,7 @@
 #include "ttq/arith.hpp"
 #include "ttq/dataset.hpp"
 #include "ttq/model.hpp"
+#include "ttq/predictions.hpp"
 
 namespace ttq {
 
@@ -101,9 +102,11 @@ struct EvalResult {
 
 // Accuracy over the first `images` images of d (all if <= 0), on `threads` threads, optionally
 // with the float reference beside it and a progress bar on stderr. Throws if the dataset's image
-// shape is not the model's input shape.
+// shape is not the model's input shape. If `per_image` is given it receives one row per image,
+// in image order (predictions.hpp).
 EvalResult evaluate(const Model& m, const Dataset& d, int images = 0, bool with_float = true,
-                    int threads = 2, bool progress = false);
+                    int threads = 2, bool progress = false,
+                    std::vector<ImagePrediction>* per_image = nullptr);
 
 // ---- export: float parameters -> integer output step (docs/ARITHMETIC.md) ----------------------
 

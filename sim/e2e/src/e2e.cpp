@@ -49,11 +49,20 @@ struct LayerAcc {
 
 struct Counts {
   int n = 0, correct_float = 0, correct_golden = 0, correct_rtl = 0;
+  std::vector<ImagePrediction> rows;  // --predictions only
   void add(const Counts& o) {
     n += o.n, correct_float += o.correct_float, correct_golden += o.correct_golden,
         correct_rtl += o.correct_rtl;
+    rows.insert(rows.end(), o.rows.begin(), o.rows.end());
   }
 };
+
+// --predictions: the rows in image order as CSV.
+void write_predictions(const SimConfig& cfg, std::vector<ImagePrediction>& rows) {
+  if (cfg.predictions.empty()) return;
+  std::sort(rows.begin(), rows.end(), [](const auto& a, const auto& b) { return a.index < b.index; });
+  write_predictions_csv(cfg.predictions, rows);
+}
 
 std::string shell_quote(const std::string& s) {
   if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -165,7 +174,11 @@ class Worker {
       counts.n += 1;
       counts.correct_rtl += argmax(yr.data) == label;
       counts.correct_golden += argmax(yg.data) == label;
-      if (ref) counts.correct_float += ref->predict(d_.image(idx[b])) == label;
+      std::vector<float> fl;
+      if (ref) fl = ref->run(d_.image(idx[b])).back().data;
+      if (ref) counts.correct_float += argmax(fl) == label;
+      if (!cfg_.predictions.empty())
+        counts.rows.push_back({idx[b], label, argmax(yr.data), yr.data, ref ? argmax(fl) : -1, fl});
     }
     times_.float_ref += secs(t2, Clock::now());
     return counts;
@@ -426,6 +439,7 @@ nlohmann::json run_sim(const Model& m, const Dataset& d, const SimConfig& cfg) {
     if (bar) bar->finish("stopped");
     std::rethrow_exception(error);
   }
+  write_predictions(cfg, total.rows);
   if (bar) bar->finish(fmt("%.1f img/s", total.n / std::max(wall, 1e-9)) +
                        fmt("  RTL acc %.2f%%", 100.0 * total.correct_rtl / std::max(total.n, 1)));
 

@@ -31,6 +31,8 @@ int run(int argc, char** argv) {
   app.add_option("--batch", c.batch, "images per batch on one thread")->capture_default_str();
   app.add_option("--clock-ns", c.clock_ns, "clock period for the implied images/s")->capture_default_str();
   app.add_option("--report", report, "JSON report (written atomically)")->capture_default_str();
+  app.add_option("--predictions", c.predictions,
+                 "per-image CSV: index, label, RTL prediction, int8 logits (and float reference)");
   std::string fault;
   app.add_option("--inject-fault", fault, "IMAGE:LAYER: corrupt one RTL output (tests the checker)");
   app.add_flag("--no-float", no_float, "skip the float reference");

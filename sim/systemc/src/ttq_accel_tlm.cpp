@@ -81,6 +81,8 @@ TtqAccelTlm::TtqAccelTlm(sc_core::sc_module_name name, const TlmOptions& opt)
   r.m_axis_r_tready_i(p.r_tready), r.m_axis_r_tlast_o(p.r_tlast);
   r.irq_o(p.irq_o);
 
+  w_buf_.resize(opt_.burst_bytes);
+  a_buf_.resize(opt_.burst_bytes);
   regs.register_b_transport(this, &TtqAccelTlm::b_transport);
 
   SC_HAS_PROCESS(TtqAccelTlm);
@@ -378,7 +380,7 @@ bool TtqAccelTlm::mem_access(tlm::tlm_command cmd, uint64_t addr, uint8_t* data,
 
 // A failed read ends the transfer: nothing the memory did not deliver reaches the accelerator.
 void TtqAccelTlm::w_thread() {
-  std::vector<uint8_t> buf(opt_.burst_bytes);
+  std::vector<uint8_t>& buf = w_buf_;
   for (;;) {
     wait(w_go_);
     const uint32_t words = w_words_;
@@ -400,7 +402,7 @@ void TtqAccelTlm::w_thread() {
 }
 
 void TtqAccelTlm::a_thread() {
-  std::vector<uint8_t> buf(opt_.burst_bytes);
+  std::vector<uint8_t>& buf = a_buf_;
   const uint32_t per_burst = opt_.burst_bytes / kBeatBytes;
   for (;;) {
     wait(a_go_);
@@ -429,7 +431,7 @@ void TtqAccelTlm::a_thread() {
 // burst at its tlast, or earlier when a burst is full; done after NVEC tlasts. A write error or a
 // buffer overflow ends the transfer (the stream is then back-pressured; irq tells the CPU).
 void TtqAccelTlm::r_thread() {
-  std::vector<uint32_t> buf;
+  std::vector<uint32_t>& buf = r_buf_;
   const size_t per_burst = opt_.burst_bytes / 4;
   for (;;) {
     wait(a_go_);

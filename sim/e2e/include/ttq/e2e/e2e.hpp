@@ -40,6 +40,9 @@ struct SimConfig {
   int fault_image = -1;
   std::string fault_layer;
   std::string exe = "ttq-sim";  // program name used in the reproduce command
+  // If set: one CSV row per image (index, label, RTL prediction, int8 logits; float reference's
+  // prediction and logits with with_float), golden/predictions.hpp.
+  std::filesystem::path predictions;
 };
 
 // The RTL disagreed with the golden model (output or cycle count). what() says where, the

@@ -14,6 +14,7 @@
 #include <string>
 #include <systemc>
 #include <tlm>
+#include <vector>
 
 #include "ttq/hw_contract.hpp"
 #include "ttq/schedule.hpp"
@@ -141,6 +142,9 @@ class TtqAccelTlm : public sc_core::sc_module {
   std::deque<WordBeat> w_fifo_;
   std::deque<ActBeat> a_fifo_;
   std::deque<uint32_t> r_fifo_;  // result records
+  // the engines' burst buffers (members: SystemC never unwinds the threads' stacks)
+  std::vector<uint8_t> w_buf_, a_buf_;
+  std::vector<uint32_t> r_buf_;
   bool w_valid_q_ = false, a_valid_q_ = false, r_ready_q_ = false;
   sc_core::sc_event w_space_, a_space_, r_data_, w_go_, a_go_;
   // DMA registers and state
