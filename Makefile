@@ -42,12 +42,13 @@ help:
 	@echo "  make train-sweep  accuracy vs sparsity: lenet5 at t = 0.05, 30/50/70/90% zeros, 4:8, 2:4,"
 	@echo "                    1:4 from one shared FP phase (SWEEP_EPOCHS=$(SWEEP_EPOCHS) quantized epochs"
 	@echo "                    per point, SWEEP_FP_EPOCHS, SWEEP_POINTS); $(REPORTS)/train_sweep.json|.png"
-	@echo "  make synth        Yosys + OpenSTA sky130 estimate of the array and a dense INT8 baseline"
-	@echo "                    (LIBERTY=, CLOCK_NS=, SYNTH_MODEL=, SYNTH_PARAMS=WinRows=2,...,"
-	@echo "                    SYNTH_RANDOM=0.9, SYNTH_REPORT=, SYNTH_DESIGNS=dense); table + $(REPORTS)/synth.json"
-	@echo "  make synth-sweep  synthesis sweep over PE count and lanes, with a plot"
-	@echo "                    (SWEEP_PES=4,8,16,32 SWEEP_LANES=2,4 SWEEP_REPORT=synth_sweep;"
-	@echo "                    dense: SWEEP_DENSE_PES=4,8,16,32 SWEEP_DENSE_LANES=2,4,8; SWEEP_DESIGNS=)"
+	@echo "  make synth        Yosys + OpenSTA sky130 estimate of the N:M array and the dense INT8 baseline"
+	@echo "                    on real layers (LIBERTY=, CLOCK_NS=, SYNTH_MODEL=, SYNTH_PARAMS=NumPes=32,...,"
+	@echo "                    SYNTH_DENSE_PARAMS=Lanes=8,..., SYNTH_RANDOM=0.9, SYNTH_RANDOM_NM=2:4|none,"
+	@echo "                    SYNTH_REPORT=, SYNTH_DESIGNS=dense); ratio table + $(REPORTS)/synth.json"
+	@echo "  make synth-sweep  synthesis sweep (ternary: PEs x N:M; dense: PEs x lanes), table + plot"
+	@echo "                    (SWEEP_PES=8,16,32 SWEEP_NM=2:4,1:4,4:8,4:4 SWEEP_DENSE_PES=8,16,32"
+	@echo "                    SWEEP_DENSE_LANES=2,4,8 SWEEP_REPORT=synth_sweep SWEEP_DESIGNS=)"
 	@echo "  make synth-sparse the comparison on the 50%-sparse model of make train-sparse"
 	@echo "  make bench        benchmarks: RTL utilization and sim speed, trainer images/s"
 	@echo "  make regress      SEEDS=N seeds x REGRESS_LAYERS random RTL layers vs the golden model,"
@@ -184,51 +185,55 @@ systemc-example: deps $(BUILD)/CMakeCache.txt
 	  $(if $(wildcard $(MODEL)),--model $(MODEL)) $(if $(SC_LAYER),--layer $(SC_LAYER)) \
 	  --vectors $(SC_VECTORS) --clock-ns $(CLOCK_NS) --report $(REPORTS)/systemc.json
 
-# ---- synthesis (issue 6): Yosys + OpenSTA sky130 estimate, docs/SYNTHESIS.md ---------------
-# LIBERTY=path overrides the liberty file; CLOCK_NS the clock; SYNTH_MODEL the .ttq model whose
-# lenet5 conv2 layer is timed. Reports: $(REPORTS)/synth.json|.md, synth_sweep.json|.md|.png.
+# ---- synthesis (issues 6, 13): Yosys + OpenSTA sky130 estimate, docs/SYNTHESIS.md -----------
+# LIBERTY=path overrides the liberty file; CLOCK_NS the clock; SYNTH_MODEL the LeNet-5 .ttq model
+# whose conv2 and fc1 are timed (ResNet-20 layers too when models/resnet20-cifar10.ttq exists).
+# Reports: $(REPORTS)/synth.json|.md, synth_sweep.json|.md|.png.
 # run.py needs the layer-cycle tool; $(1): the run.py command and its own options.
 define synth_run
 	@$(CMAKE_BUILD) -j $(JOBS) --target ttq_synth_layer >$(BUILD)/synth-build.log 2>&1 \
 	  || { tail -30 $(BUILD)/synth-build.log; exit 1; }
 	@LIBERTY="$(LIBERTY)" ./scripts/synth/run.py $(1) --build $(BUILD) --clock-ns $(CLOCK_NS) \
-	  --jobs $(JOBS)
+	  --jobs $(JOBS) --random-nm $(SYNTH_RANDOM_NM) \
+	  $(if $(SYNTH_PARAMS),--ttq-params $(SYNTH_PARAMS)) \
+	  $(if $(SYNTH_DENSE_PARAMS),--dense-params $(SYNTH_DENSE_PARAMS))
 endef
 
-# SYNTH_PARAMS=WinRows=2,SweepRows=8 synthesizes the array with other parameter values (the layer's
-# cycles follow them); SYNTH_RANDOM=0.9 times a random layer of conv2's shape with 90% zeros
-# instead of the trained one; SYNTH_REPORT names the report (default synth).
-# SYNTH_DESIGNS=dense synthesizes one design only (default both: ttq,dense).
+# Each design has its own parameters: SYNTH_PARAMS=NumPes=32,GroupNnz=1 (ttq_accel: NumPes,
+# GroupSize, GroupNnz, Groups, MaxFanIn, MaxOuts, WDepth), SYNTH_DENSE_PARAMS=NumPes=8,Lanes=8
+# (dense_accel: NumPes, Lanes, MaxFanIn, MaxOutCh, WgtDepth); the layers' cycles follow them.
+# SYNTH_RANDOM=0.9 times random layers of the LeNet-5 shapes with 90% zeros instead of the trained
+# ones; SYNTH_RANDOM_NM (default 2:4, or none) adds random N:M layers of the same shapes, labelled
+# random; SYNTH_REPORT names the report; SYNTH_DESIGNS=dense synthesizes one design only.
 SYNTH_PARAMS ?=
+SYNTH_DENSE_PARAMS ?=
 SYNTH_RANDOM ?=
+SYNTH_RANDOM_NM ?= 2:4
 SYNTH_REPORT ?= synth
 SYNTH_DESIGNS ?= ttq,dense
 synth: deps $(BUILD)/CMakeCache.txt
 	$(call synth_run,synth --report $(SYNTH_REPORT) --designs $(SYNTH_DESIGNS) \
-	  $(if $(SYNTH_PARAMS),--ttq-params $(SYNTH_PARAMS)) \
 	  $(if $(SYNTH_RANDOM),--random-sparsity $(SYNTH_RANDOM)))
 
-# The same comparison on the conv2 layer of the 50%-sparse model of `make train-sparse` (the
-# synthesis runs are reused from `make synth`'s cache): $(REPORTS)/synth-sparse50.json|.md.
+# The same comparison on the 50%-sparse model of `make train-sparse` (the synthesis runs are
+# reused from `make synth`'s cache): $(REPORTS)/synth-sparse50.json|.md.
 SPARSE_MODEL := $(BUILD)/models/lenet5-fashion-mnist-s50.ttq
 synth-sparse: deps $(BUILD)/CMakeCache.txt
 	@test -f $(SPARSE_MODEL) || { echo "synth-sparse: $(SPARSE_MODEL) not found: run make train-sparse first" >&2; exit 1; }
 	$(call synth_run,synth --model $(SPARSE_MODEL) --report synth-sparse50)
 
-# SWEEP_PES / SWEEP_LANES (comma lists) and SWEEP_REPORT (report name) change the ternary sweep's
-# points; SWEEP_DENSE_PES / SWEEP_DENSE_LANES the dense baseline's (its own sweep over PEs and
-# lanes: $(REPORTS)/$(SWEEP_REPORT)_dense.json|.md|.png). SWEEP_DESIGNS=dense runs only that one.
-SWEEP_PES    ?= 4,8,16,32
-SWEEP_LANES  ?= 2,4
-SWEEP_DENSE_PES   ?= 4,8,16,32
+# The sweep: the ternary array over SWEEP_PES x SWEEP_NM (GroupNnz:GroupSize), the dense baseline
+# over SWEEP_DENSE_PES x SWEEP_DENSE_LANES, each design's default configuration included; other
+# parameters from SYNTH_PARAMS / SYNTH_DENSE_PARAMS. SWEEP_DESIGNS=dense runs only that one.
+SWEEP_PES    ?= 8,16,32
+SWEEP_NM     ?= 2:4,1:4,4:8,4:4
+SWEEP_DENSE_PES   ?= 8,16,32
 SWEEP_DENSE_LANES ?= 2,4,8
 SWEEP_REPORT ?= synth_sweep
 SWEEP_DESIGNS ?= ttq,dense
 synth-sweep: deps $(BUILD)/CMakeCache.txt
-	$(if $(findstring dense,$(SWEEP_DESIGNS)),$(call synth_run,sweep --designs dense \
-	  --pes $(SWEEP_DENSE_PES) --lanes $(SWEEP_DENSE_LANES) --report $(SWEEP_REPORT)_dense))
-	$(if $(findstring ttq,$(SWEEP_DESIGNS)),$(call synth_run,sweep --designs ttq \
-	  --pes $(SWEEP_PES) --lanes $(SWEEP_LANES) --report $(SWEEP_REPORT)))
+	$(call synth_run,sweep --designs $(SWEEP_DESIGNS) --pes $(SWEEP_PES) --nm $(SWEEP_NM) \
+	  --dense-pes $(SWEEP_DENSE_PES) --dense-lanes $(SWEEP_DENSE_LANES) --report $(SWEEP_REPORT))
 
 # ---- benchmarks: each part adds its bench script to scripts/bench.d/ ----------------------
 bench: build

@@ -253,14 +253,8 @@ module ttq_accel
     .wait_act_o (wait_act)
   );
 
-  // Stage 1 -> 2: the SRAM outputs are registered before any logic (they arrive late in the
-  // cycle, after the falling edge). Datapath, no reset.
-  logic [SlotW-1:0] slot_q;
-  logic [BeatW-1:0] win_q;
-  always_ff @(posedge clk_i) begin
-    slot_q <= slot_rdata;
-    win_q  <= a_rdata;
-  end
+  // Stage 1 -> 2: the SRAM outputs arrive late in the cycle (after the falling edge); each PE
+  // selects its slots' bytes from them and registers those (ttq_pe), no other logic before.
 
   // ---------------- PE array ----------------
   logic [NumPes*AccW-1:0]   pe_p, pe_n;
@@ -271,8 +265,8 @@ module ttq_accel
       .clear_i (start),
       .vld_i   (s2_vld),
       .last_i  (s2_last),
-      .win_i   (win_q),
-      .slots_i (slot_q[p*PeBits +: PeBits]),
+      .win_i   (a_rdata),
+      .slots_i (slot_rdata[p*PeBits +: PeBits]),
       .p_o     (pe_p[p*AccW +: AccW]),
       .n_o     (pe_n[p*AccW +: AccW]),
       .nnz_o   (pe_nnz[p*PeNnzW +: PeNnzW])

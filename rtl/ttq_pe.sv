@@ -3,7 +3,10 @@
 // byte `idx` of the group's GroupSize activations; code +1 adds it to the P tree, -1 to the N
 // tree, 0 (empty) and 3 (zero weight of the dense schedule) add nothing. At the last step of a
 // round the sums go to the record chain (p_o / n_o, valid in that cycle) and the accumulators
-// restart at zero. One pipeline stage: slot select, trees and accumulate in one cycle.
+// restart at zero. The slot select works on the SRAM words of the step (the weight and activation
+// macros' outputs, which arrive after the falling clock edge): each slot's byte and code are
+// selected in that half cycle and registered, then the masked bytes are summed into the P and N
+// trees and the accumulators in the next cycle (stage 2, where vld_i / last_i are).
 module ttq_pe
 #(
   parameter int unsigned GroupSize = ttq_pkg::DefGroupSize,
@@ -19,30 +22,49 @@ module ttq_pe
   input  logic                        clear_i,  // start of a run
   input  logic                        vld_i,    // a step is in this stage
   input  logic                        last_i,   // ... and it ends the round
-  input  logic [Groups*GroupSize*8-1:0] win_i,
-  input  logic [Slots*SlotBits-1:0]   slots_i,
+  input  logic [Groups*GroupSize*8-1:0] win_i,    // activation SRAM word of the step (stage 1)
+  input  logic [Slots*SlotBits-1:0]   slots_i,  // this PE's slots of the weight SRAM word
   output logic [AccW-1:0]             p_o,      // P, N including this step (record at last_i)
   output logic [AccW-1:0]             n_o,
   output logic [NnzW-1:0]             nnz_o     // nonzero slots of this step (0 if !vld_i)
 );
   localparam int unsigned SumW = 8 + $clog2(Slots + 1);
 
-  logic [SumW-1:0] psum, nsum;
+  // Stage 1 -> 2: each slot's selected byte and its code, registered. Datapath, no reset.
+  logic [Slots*8-1:0] act_q;
+  logic [Slots*2-1:0] code_q;
+  always_ff @(posedge clk_i) begin
+    for (int j = 0; j < Slots; j++) begin
+      act_q[j*8 +: 8]  <= win_i[((j / GroupNnz) * GroupSize +
+                                 32'(slots_i[j*SlotBits +: IdxW])) * 8 +: 8];
+      code_q[j*2 +: 2] <= slots_i[j*SlotBits + IdxW +: 2];
+    end
+  end
+
+  // Stage 2: each byte masked by its code, then summed as one expression per tree (no muxes
+  // between the additions), so that synthesis builds carry-save trees with the accumulator add.
+  logic [Slots*SumW-1:0] pop, nop;
   logic [NnzW-1:0] nnz;
+  always_comb begin
+    nnz = '0;
+    for (int j = 0; j < Slots; j++) begin
+      logic [1:0] code;
+      logic [7:0] pact, nact;
+      code   = code_q[j*2 +: 2];
+      pact   = act_q[j*8 +: 8] & {8{code == ttq_pkg::SlotPos}};
+      nact   = act_q[j*8 +: 8] & {8{code == ttq_pkg::SlotNeg}};
+      pop[j*SumW +: SumW] = SumW'(pact);
+      nop[j*SumW +: SumW] = SumW'(nact);
+      nnz    = nnz + NnzW'(code == ttq_pkg::SlotPos || code == ttq_pkg::SlotNeg);
+    end
+  end
+  logic [SumW-1:0] psum, nsum;
   always_comb begin
     psum = '0;
     nsum = '0;
-    nnz  = '0;
     for (int j = 0; j < Slots; j++) begin
-      logic [1:0]      code;
-      logic [IdxW-1:0] idx;
-      logic [7:0]      act;
-      code = slots_i[j*SlotBits + IdxW +: 2];
-      idx  = slots_i[j*SlotBits +: IdxW];
-      act  = win_i[((j / GroupNnz) * GroupSize + 32'(idx)) * 8 +: 8];
-      if (code == ttq_pkg::SlotPos) psum = psum + SumW'(act);
-      if (code == ttq_pkg::SlotNeg) nsum = nsum + SumW'(act);
-      if (code == ttq_pkg::SlotPos || code == ttq_pkg::SlotNeg) nnz = nnz + 1'b1;
+      psum = psum + pop[j*SumW +: SumW];
+      nsum = nsum + nop[j*SumW +: SumW];
     end
   end
 

@@ -1,472 +1,47 @@
 #!/usr/bin/env python3
-"""ASIC estimate driver: Yosys (sky130_fd_sc_hd) + OpenSTA for the ternary array and the dense
-INT8 baseline, with the layer-time comparison and the sweep. `make synth` / `make synth-sweep`.
+"""ASIC estimate driver: Yosys (sky130_fd_sc_hd) + OpenSTA for the N:M ternary array and the dense
+INT8 baseline, compared on real layers. `make synth` / `make synth-sweep`.
 
   run.py synth [--build build] [--clock-ns 5.0] [--jobs 2] [--model m.ttq] [--report synth]
-  run.py sweep [--build build] [--clock-ns 5.0] [--jobs 2] [--pes 4,8,16,32] [--lanes 2,4]
+               [--ttq-params NumPes=16,GroupNnz=2,...] [--dense-params NumPes=16,Lanes=4,...]
+               [--random-nm 2:4 | --random-nm none] [--random-sparsity S]
+  run.py sweep [...] [--pes 8,16,32] [--nm 2:4,1:4,4:8,4:4] [--dense-pes 8,16,32]
+               [--dense-lanes 2,4,8] [--report synth_sweep]
+  run.py selftest [--build build]
 
-Everything here is a pre-placement estimate: Yosys/ABC cell area and OpenSTA timing/power with an
-ideal clock and no wires. Memories are OpenRAM sky130 SRAM macros (rtl/mem): timed blackboxes with
-their liberty area, timing and power (scripts/find-sram finds them). Each design's RTL files come
-from its .f list (rtl/ttq_accel.f, rtl/dense/dense_accel.f).
-Uses only the Python standard library. Errors name the file / option and the bad value and exit 1.
+The tool runs are in flow.py, the designs and their parameters in designs.py, the reports in
+report.py. Each design is synthesized at its own parameters (designs.py); the layers are timed by
+build/tests/synth/ttq_synth_layer (both arrays' exact cycle models). Errors name the file / option
+and the bad value and exit 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
-import functools
-import gzip
 import hashlib
 import json
-import math
 import os
 import re
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-SCRIPTS = ROOT / "scripts" / "synth"
-LIB_NAME = "sky130_fd_sc_hd__tt_025C_1v80.lib"
-NAND2_AREA = 3.7536  # sky130_fd_sc_hd__nand2_1, um^2
-# Cells ABC must not use: power-management (lpflow_*), probes, physical-only and delay cells.
-DONT_USE = re.compile(
-    r"sky130_fd_sc_hd__(lpflow_|probe|diode|tap|fill|decap|macro_sparecell|dlygate|dlymetal|"
-    r"clkdlybuf)")
-FLOP = re.compile(r"sky130_fd_sc_hd__(s?e?df|dfbb|dfr|dfs|dfx|dfb)")
-ACTIVITY = 0.1  # transitions per clock period on every net, for report_power
-KIND = ("Yosys 0.23/ABC + OpenSTA pre-placement estimate (no placement, no wires, ideal clock, "
-        "memories as OpenRAM sky130 SRAM macros)")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import designs as dz  # noqa: E402
+import report  # noqa: E402
+from flow import (ACTIVITY, KIND, NAND2_AREA, ROOT, Design, Job, SynthError, find_liberty,  # noqa: E402
+                  flat_stats, fmt_num, log, prepare_liberty, run_sta, run_yosys, synth_point,
+                  write_atomic)
 
-class SynthError(Exception):
-    pass
-
-
-def log(msg: str) -> None:
-    print(f"synth: {msg}", flush=True)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+TARGETS = {"per_mm2_logic": 4.0, "per_mm2_total": 3.0, "energy": 3.0, "fmax_mhz": 200.0}
 
 
 # ------------------------------------------------------------------------------------------------
-# Liberty: find, decompress, drop unusable cells, read cell areas.
-
-def find_liberty(build: Path) -> Path:
-    env = os.environ.get("LIBERTY", "")
-    if env:
-        p = Path(env)
-        if not p.is_file():
-            raise SynthError(f"LIBERTY={env}: no such file")
-        return p
-    shared = ROOT.parent / "shared" / "pdk" / f"{LIB_NAME}.gz"
-    if shared.is_file():
-        return shared
-    log(f"no LIBERTY= and no {shared}; trying scripts/get-pdk")
-    r = subprocess.run([str(ROOT / "scripts" / "get-pdk"), str(build / "pdk")],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SynthError(f"liberty file not found (LIBERTY unset, {shared} missing) and "
-                         f"scripts/get-pdk failed:\n{r.stderr.strip()}")
-    return Path(r.stdout.strip().splitlines()[-1])
-
-
-def prepare_liberty(src: Path, build: Path) -> tuple[Path, dict[str, float]]:
-    """Writes build/pdk/<lib>.synth.lib without the DONT_USE cells; returns it and cell areas."""
-    dst = build / "pdk" / (LIB_NAME.removesuffix(".lib") + ".synth.lib")
-    stamp = dst.with_suffix(".stamp")
-    st = src.stat()
-    key = f"{src.resolve()} {st.st_size} {st.st_mtime_ns}\n"
-    if not (dst.is_file() and stamp.is_file() and stamp.read_text() == key):
-        opener = gzip.open if src.suffix == ".gz" else open
-        try:
-            with opener(src, "rt") as f:
-                text = f.read()
-        except (OSError, EOFError) as e:
-            raise SynthError(f"{src}: cannot read liberty file: {e}") from e
-        if "library" not in text[:2000]:
-            raise SynthError(f"{src}: not a liberty file (no 'library' group at the top)")
-        out, depth, skip, dropped = [], 0, False, 0
-        cell_re = re.compile(r'^\s*cell\s*\(\s*"?([\w$]+)"?\s*\)')
-        for line in text.splitlines(keepends=True):
-            if depth == 1 and not skip:
-                m = cell_re.match(line)
-                if m and DONT_USE.match(m.group(1)):
-                    skip, dropped = True, dropped + 1
-            if not skip:
-                out.append(line)
-            depth += line.count("{") - line.count("}")
-            if skip and depth == 1:
-                skip = False
-        if depth != 0:
-            raise SynthError(f"{src}: unbalanced braces in liberty file (depth {depth} at end)")
-        write_atomic(dst, "".join(out))
-        write_atomic(stamp, key)
-        log(f"liberty {src} -> {dst} ({dropped} dont-use cells removed)")
-    areas: dict[str, float] = {}
-    name = None
-    with open(dst) as f:
-        for line in f:
-            m = re.match(r'^\s*cell\s*\(\s*"?([\w$]+)"?\s*\)', line)
-            if m:
-                name = m.group(1)
-                continue
-            m = re.match(r"^\s*area\s*:\s*([0-9.eE+-]+)", line)
-            if m and name and name not in areas:
-                areas[name] = float(m.group(1))
-    if areas.get("sky130_fd_sc_hd__nand2_1") != NAND2_AREA:
-        raise SynthError(f"{dst}: sky130_fd_sc_hd__nand2_1 area is "
-                         f"{areas.get('sky130_fd_sc_hd__nand2_1')}, expected {NAND2_AREA}")
-    return dst, areas
-
-
-# ------------------------------------------------------------------------------------------------
-# SRAM macros: OpenRAM sky130 liberties (scripts/find-sram), blackboxes for Yosys, timed by OpenSTA.
-
-@functools.lru_cache(maxsize=None)
-def macros() -> dict[str, dict]:
-    """{cell: {lib, area_um2, min_period_ns, words, bits}} of the SRAM macros' liberty files."""
-    r = subprocess.run([str(ROOT / "scripts" / "find-sram")], capture_output=True, text=True)
-    if r.returncode != 0:
-        raise SynthError(f"SRAM macros not found: {r.stderr.strip()}")
-    out = {}
-    for lib in sorted(Path(r.stdout.strip()).glob("*_TT_1p8V_25C.lib")):
-        text = lib.read_text()
-        cell = re.search(r"^\s*cell\s*\(\s*\"?(\w+)\"?\s*\)", text, re.M)
-        area = re.search(r"^\s*area\s*:\s*([0-9.eE+-]+)", text, re.M)
-        period = re.search(r'minimum_period.*?rise_constraint[^{]*\{\s*values\("([0-9.]+)"\)',
-                           text, re.S)
-        words = re.search(r"^\s*address_width\s*:\s*(\d+)", text, re.M)
-        width = re.search(r"^\s*word_width\s*:\s*(\d+)", text, re.M)
-        if not (cell and area and period and words and width):
-            raise SynthError(f"{lib}: not an OpenRAM macro liberty (cell, area, minimum_period, "
-                             f"address_width, word_width expected)")
-        out[cell.group(1)] = {"lib": str(lib), "area_um2": float(area.group(1)),
-                              "min_period_ns": float(period.group(1)),
-                              "words": 1 << int(words.group(1)),
-                              "bits": (1 << int(words.group(1))) * int(width.group(1))}
-    if not out:
-        raise SynthError(f"{r.stdout.strip()}: no *_TT_1p8V_25C.lib SRAM macro liberty")
-    return out
-
-
-def macro_summary(counts: dict[str, int]) -> dict:
-    """Area, bits and the slowest min period of the macro instances {cell: count}."""
-    ms = macros()
-    kinds = [{"cell": c, "count": n, "area_um2_each": ms[c]["area_um2"],
-              "area_um2": n * ms[c]["area_um2"], "bits": n * ms[c]["bits"],
-              "min_period_ns": ms[c]["min_period_ns"]} for c, n in sorted(counts.items())]
-    return {"kinds": kinds, "area_um2": sum(k["area_um2"] for k in kinds),
-            "bits": sum(k["bits"] for k in kinds), "count": sum(counts.values()),
-            "min_period_ns": max((k["min_period_ns"] for k in kinds), default=0.0)}
-
-
-# ------------------------------------------------------------------------------------------------
-# Designs
-
-@dataclass
-class Design:
-    key: str          # "ttq" or "dense"
-    top: str
-    files: list[str]
-    # module base name -> block ("pe", "acc_out", "buffers", "control")
-    classify: callable
-
-
-BLOCKS = ("pe", "acc_out", "buffers", "control")
-BLOCK_TITLES = {"pe": "PEs / lanes", "acc_out": "accumulators + output stage",
-                "buffers": "buffers / memories", "control": "control + interfaces"}
-
-
-def classify_dense(mod: str) -> str:
-    return {"dense_pe": "pe", "dense_acc_bank": "acc_out", "dense_out_stage": "acc_out",
-            "dense_drain": "acc_out", "sram_array": "buffers",
-            "sram_macro": "buffers"}.get(mod, "control")
-
-
-def classify_ttq(mod: str) -> str:
-    # Memories first: a PE's op memory is its own module (ttq_ram_1r1w), counted as a buffer.
-    m = mod.lower()
-    if re.search(r"(ram|buf|mem|fifo|store|sram)", m):
-        return "buffers"
-    if re.search(r"(_acc(_|$)|out_unit|out_stage|outstage|collect|post|requant|output)", m):
-        return "acc_out"
-    if re.search(r"(_pe$|_pe_|lane|mac|array)", m):
-        return "pe"
-    return "control"
-
-
-def read_filelist(f: Path) -> list[str]:
-    """A .f file list: one path per line, relative to the repository root; '#' comments."""
-    out = []
-    for n, line in enumerate(f.read_text().splitlines(), 1):
-        path = line.split("#", 1)[0].strip()
-        if not path:
-            continue
-        if not (ROOT / path).is_file():
-            raise SynthError(f"{f}:{n}: {path}: no such file")
-        out.append(str(ROOT / path))
-    if not out:
-        raise SynthError(f"{f}: lists no file")
-    return out
-
-
-def ttq_files() -> list[str]:
-    """rtl/ttq_accel.f, else (until it exists) rtl/mem/*.sv and rtl/ttq_*.sv, packages first."""
-    f = ROOT / "rtl" / "ttq_accel.f"
-    if f.is_file():
-        return read_filelist(f)
-    files = sorted((ROOT / "rtl" / "mem").glob("*.sv")) + sorted((ROOT / "rtl").glob("ttq_*.sv"))
-    files.sort(key=lambda p: 0 if p.stem.endswith("_pkg") else 1)
-    return [str(p) for p in files]
-
-
-def designs() -> dict[str, Design]:
-    return {
-        "ttq": Design("ttq", "ttq_accel", ttq_files(), classify_ttq),
-        "dense": Design("dense", "dense_accel",
-                        read_filelist(ROOT / "rtl" / "dense" / "dense_accel.f"), classify_dense),
-    }
-
-
-def rtl_defaults(path: Path) -> dict[str, int]:
-    """Integer parameter defaults of the top module's header (NumPes, Lanes, MaxFanIn, ...)."""
-    text = path.read_text()
-    out = {}
-    for m in re.finditer(r"parameter\s+(?:int\s+(?:unsigned\s+)?)?(\w+)\s*=\s*(\d+)\b", text):
-        out.setdefault(m.group(1), int(m.group(2)))
-    return out
-
-
-# ------------------------------------------------------------------------------------------------
-# Running the tools
-
-@dataclass
-class Job:
-    design: Design
-    params: dict[str, int]
-    outdir: Path
-    flatten: bool
-    files: list[str] = field(default_factory=list)
-    top: str = ""
-
-
-def run_yosys(job: Job, lib: Path, clock_ns: float) -> Path:
-    tag = "flat" if job.flatten else "hier"
-    job.outdir.mkdir(parents=True, exist_ok=True)
-    logf = job.outdir / f"yosys_{tag}.log"
-    # Reuse a run whose inputs (RTL, flow scripts, liberty, clock, parameters) are unchanged.
-    stamp_file = job.outdir / f"yosys_{tag}.stamp"
-    stamp = flow_stamp(lib, clock_ns, [Path(f) for f in job.files]) + json.dumps(
-        [job.top, job.params], sort_keys=True)
-    outputs = [job.outdir / f"stat_{tag}.json"] + ([job.outdir / "netlist.v"] if job.flatten else [])
-    if stamp_file.is_file() and stamp_file.read_text() == stamp and all(o.is_file() for o in outputs):
-        return logf
-    stamp_file.unlink(missing_ok=True)
-    env = dict(os.environ, SYN_TOP=job.top, SYN_FILES=" ".join(job.files),
-               SYN_PARAMS=" ".join(f"{k}={v}" for k, v in job.params.items()),
-               SYN_LIBERTY=str(lib), SYN_CLOCK_NS=str(clock_ns), SYN_OUT=str(job.outdir),
-               SYN_MACRO_LIBS=" ".join(m["lib"] for m in macros().values()),
-               SYN_FLATTEN="1" if job.flatten else "0")
-    r = subprocess.run(["yosys", "-q", "-l", str(logf), "-c", str(SCRIPTS / "synth.tcl")],
-                       env=env, capture_output=True, text=True)
-    text = logf.read_text() if logf.is_file() else r.stdout + r.stderr
-    latches = [l for l in text.splitlines() if "Latch inferred" in l]
-    if r.returncode != 0 or latches:
-        errs = [l for l in text.splitlines()
-                if re.search(r"ERROR|Latch inferred|multiple conflicting drivers|no driver|"
-                             r"Assertion failed|selection", l)]
-        raise SynthError(f"yosys failed for {job.top} {job.params} ({tag}), log {logf}:\n  "
-                         + "\n  ".join((errs or text.splitlines()[-15:])[:25]))
-    write_atomic(stamp_file, stamp)
-    return logf
-
-
-def run_sta(job: Job, lib: Path, clock_ns: float) -> dict:
-    logf = job.outdir / "sta.log"
-    env = dict(os.environ, STA_LIBERTY=str(lib), STA_NETLIST=str(job.outdir / "netlist.v"),
-               STA_MACRO_LIBS=" ".join(m["lib"] for m in macros().values()),
-               STA_TOP=job.top, STA_CLOCK_NS=str(clock_ns), STA_ACTIVITY=str(ACTIVITY),
-               STA_CLOCK_PORT="clk_i")
-    r = subprocess.run(["sta", "-no_splash", "-exit", str(SCRIPTS / "sta.tcl")], env=env,
-                       capture_output=True, text=True)
-    write_atomic(logf, r.stdout + r.stderr)
-    res = {}
-    for m in re.finditer(r"^RESULT (\w+) (\S+)", r.stdout, re.M):
-        res[m.group(1)] = m.group(2)
-    if r.returncode != 0 or "worst_slack_max" not in res or "Error" in r.stderr:
-        raise SynthError(f"sta failed for {job.top} {job.params}, log {logf}:\n"
-                         + "\n".join((r.stdout + r.stderr).splitlines()[-15:]))
-    slack = float(res["worst_slack_max"])
-    path = r.stdout.split("RESULT worst_slack_max")[0]
-    start = re.search(r"^Startpoint: (.*)$", path, re.M)
-    end = re.search(r"^Endpoint: (.*)$", path, re.M)
-    arrival = re.search(r"^\s*(-?[0-9.]+)\s+data arrival time", path, re.M)
-    power = re.search(r"^Total\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)", r.stdout, re.M)
-    if not power:
-        raise SynthError(f"sta: no 'Total' line in report_power, log {logf}")
-    # Worst slack per block: endpoint names are flattened instance paths ("u_feeder.fv_q[3]_...",
-    # "gen_pe[5].u_pe.acc_p_q[0]_..."); the block is the path up to the last instance, with
-    # generate indices folded ("gen_pe[*].u_pe"), or "top" for the top module's own flip-flops.
-    by_block: dict[str, float] = {}
-    ep = r.stdout.split("RESULT endpoints_begin")[-1].split("RESULT endpoints_end")[0]
-    for m in re.finditer(r"^(\S+)\s+\(\S+\)\s+(-?[0-9.]+)\s+(-?[0-9.]+)\s+(-?[0-9.]+)", ep, re.M):
-        name = m.group(1).split("/")[0]
-        parts = name.split(".")
-        blk = ".".join(re.sub(r"\[\d+\]", "[*]", x) for x in parts[:-1]) or "top"
-        by_block[blk] = min(by_block.get(blk, 1e9), float(m.group(4)))
-    # SRAM macro instances: "internal switching leakage total name", summed.
-    mp = r.stdout.split("RESULT macro_power_begin")[-1].split("RESULT macro_power_end")[0]
-    macro_w = sum(float(m.group(1)) for m in re.finditer(
-        r"^\s*\S+\s+\S+\s+\S+\s+([0-9.eE+-]+)\s+\S+\s*$", mp, re.M))
-    n_macros = int(res.get("macro_instances", "0"))
-    if n_macros and not macro_w:
-        raise SynthError(f"sta: {n_macros} SRAM macros but no macro power lines, log {logf}")
-    unconstrained = re.search(r"unconstrained", r.stdout.split("RESULT worst_slack_max")[0]
-                              .split("RESULT unconstrained_endpoints_check")[-1][:2000])
-    return {
-        "clock_ns": clock_ns,
-        "worst_slack_ns": slack,
-        "hold_worst_slack_ns": float(res.get("worst_slack_min", "nan")),
-        "fmax_mhz": 1000.0 / (clock_ns - slack),
-        "meets_clock": slack >= 0.0,
-        "critical_path": {"from": start.group(1) if start else None,
-                          "to": end.group(1) if end else None,
-                          "arrival_ns": float(arrival.group(1)) if arrival else None},
-        "power_mw": {"internal": float(power.group(1)) * 1e3,
-                     "switching": float(power.group(2)) * 1e3,
-                     "leakage": float(power.group(3)) * 1e3,
-                     "total": float(power.group(4)) * 1e3,
-                     "macros": macro_w * 1e3,
-                     "logic": float(power.group(4)) * 1e3 - macro_w * 1e3,
-                     "at_mhz": 1000.0 / clock_ns,
-                     "activity": ACTIVITY},
-        "has_unconstrained_endpoints": bool(unconstrained),
-        "worst_slack_by_block_ns": dict(sorted(by_block.items(), key=lambda kv: kv[1])),
-        "log": str(logf),
-    }
-
-
-def base_module(name: str) -> str:
-    name = name.lstrip("\\")
-    if name.startswith("$paramod"):
-        parts = name.split("\\")
-        return parts[1] if len(parts) > 1 else name
-    return name
-
-
-def area_of(cells: dict[str, int], areas: dict[str, float]) -> float:
-    a = 0.0
-    for c, n in cells.items():
-        if c in areas:
-            a += areas[c] * n
-    return a
-
-
-def load_stat_json(path: Path) -> dict:
-    """Yosys 0.23's `stat -json -top` prints the hierarchy table into the JSON for nested
-    hierarchies; drop those lines (no quotes, a module name and a count)."""
-    lines = [l for l in path.read_text().splitlines()
-             if not re.match(r'^\s+[^\s"{}\[\]]\S*\s+\d+\s*$', l)]
-    try:
-        return json.loads("\n".join(lines))
-    except json.JSONDecodeError as e:
-        raise SynthError(f"{path}: not valid JSON even without the hierarchy table: {e}") from e
-
-
-def flat_stats(outdir: Path, areas: dict[str, float]) -> dict:
-    st = load_stat_json(outdir / "stat_flat.json")
-    mods = st["modules"]
-    if len(mods) != 1:
-        raise SynthError(f"{outdir}/stat_flat.json: expected one flattened module, got {list(mods)}")
-    cells = next(iter(mods.values()))["num_cells_by_type"]
-    unknown = [c for c in cells if c not in areas and c not in macros()]
-    if unknown:
-        raise SynthError(f"{outdir}/stat_flat.json: cells not in the liberty files: {unknown}")
-    macro_cells = {c: n for c, n in cells.items() if c in macros()}
-    cells = {c: n for c, n in cells.items() if c in areas}
-    area = area_of(cells, areas)
-    txt = (outdir / "stat_flat.txt").read_text()
-    m = re.search(r"Chip area for (?:top )?module .*?:\s*([0-9.]+)", txt)
-    if m and abs(float(m.group(1)) - area) > 1e-3 * area + 1:
-        raise SynthError(f"{outdir}: area {area:.1f} disagrees with Yosys stat {m.group(1)}")
-    return {"area_um2": area,
-            "nand2_eq": area / NAND2_AREA,
-            "cells": sum(cells.values()),
-            "flip_flops": sum(n for c, n in cells.items() if FLOP.match(c)),
-            "cells_by_type": dict(sorted(cells.items())),
-            "macros": macro_summary(macro_cells)}
-
-
-def hier_blocks(outdir: Path, design: Design, areas: dict[str, float]) -> dict:
-    """Standard-cell area per block from the non-flattened run (each module's own cells, times its
-    instances); SRAM macros (liberty area) in their module's block, reported apart."""
-    st = load_stat_json(outdir / "stat_hier.json")
-    mods = {k.lstrip("\\"): v["num_cells_by_type"] for k, v in st["modules"].items()}
-    names = {base_module(k): k for k in mods}
-    top = names.get(design.top)
-    if top is None:
-        raise SynthError(f"{outdir}/stat_hier.json: top {design.top} not found in {list(names)}")
-    blocks = {b: 0.0 for b in BLOCKS}
-    macro_blocks = {b: 0.0 for b in BLOCKS}
-    modules: dict[str, dict] = {}
-
-    def walk(mod: str, mult: int, depth: int) -> None:
-        if depth > 50:
-            raise SynthError(f"{outdir}/stat_hier.json: hierarchy too deep at {mod}")
-        cells = mods[mod]
-        own = area_of(cells, areas)
-        b = base_module(mod)
-        blk = design.classify(b)
-        blocks[blk] += own * mult
-        macro_blocks[blk] += mult * sum(n * macros()[c]["area_um2"] for c, n in cells.items()
-                                        if c in macros())
-        e = modules.setdefault(b, {"block": blk, "instances": 0, "area_um2": 0.0})
-        e["instances"] += mult
-        e["area_um2"] += own * mult
-        for c, n in cells.items():
-            if c.lstrip("\\") in mods:
-                walk(c.lstrip("\\"), mult * n, depth + 1)
-
-    walk(top, 1, 0)
-    return {"logic_um2": sum(blocks.values()), "blocks_um2": blocks, "modules": modules,
-            "macro_blocks_um2": macro_blocks}
-
-
-@functools.lru_cache(maxsize=None)
-def file_digest(path: Path, mtime_ns: int) -> str:
-    """sha256 of a file's content (cached per path and mtime: the liberty is tens of MB)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def flow_stamp(lib: Path, clock_ns: float, files: list[Path]) -> str:
-    # The liberty by content, not by time: a regenerated but identical file keeps the caches.
-    h = hashlib.sha256(f"{file_digest(lib, lib.stat().st_mtime_ns)} {clock_ns} {ACTIVITY}".encode())
-    mlibs = [Path(m["lib"]) for m in macros().values()]
-    for f in files + mlibs + [SCRIPTS / "synth.tcl", SCRIPTS / "sta.tcl",
-                              SCRIPTS / "lcu_kogge_stone.v"]:
-        h.update(f.read_bytes())
-    return h.hexdigest()
-
-
-# ------------------------------------------------------------------------------------------------
-# Layer timing (golden cycle model, via the C++ tool built by CMake)
+# Layer timing (both arrays' exact cycle models, via the C++ tool built by CMake)
 
 def layer_tool(build: Path) -> Path:
     exe = build / "tests" / "synth" / "ttq_synth_layer"
@@ -478,268 +53,172 @@ def layer_tool(build: Path) -> Path:
     return exe
 
 
-# RTL parameters of ttq_accel that the golden cycle model's ArrayConfig also has.
-CYCLE_MODEL_PARAMS = {"RowBytes": "--row-bytes", "WinRows": "--win-rows",
-                      "SweepRows": "--sweep-rows", "AdvBits": "--adv-bits",
-                      "MaxFanIn": "--max-fan-in", "MaxOuts": "--max-outs", "OpDepth": "--op-depth"}
-
-
-def layer_source(args) -> list[str]:
-    """The layer tool's options for the layer to time: a model, a random layer, or the default."""
+def layer_sources(args) -> dict[str, list[str]]:
+    """The layer sets to time, {name: the layer tool's options}: the trained models (or
+    --model's), and random N:M layers of the same LeNet-5 shapes (--random-nm, labelled random);
+    --random-sparsity S replaces the models with unstructured random layers."""
+    out: dict[str, list[str]] = {}
     if args.random_sparsity is not None:
-        return ["--random", "--sparsity", str(args.random_sparsity)]
-    return ["--model", args.model] if args.model else []
-
-
-def parse_ttq_params(text: str, defaults: dict[str, int]) -> dict[str, int]:
-    """--ttq-params 'WinRows=2,SweepRows=8': other values of ttq_accel's integer parameters
-    (NumPes and Lanes also set the dense baseline's; the cycle model gets the ones it knows)."""
-    out: dict[str, int] = {}
-    for item in filter(None, (t.strip() for t in text.split(","))):
-        m = re.fullmatch(r"(\w+)=(\d+)", item)
-        if not m:
-            raise SynthError(f"--ttq-params: {item!r} is not NAME=integer")
-        name, val = m.group(1), int(m.group(2))
-        if name not in defaults:
-            raise SynthError(f"--ttq-params: {name!r} is not an integer parameter of ttq_accel "
-                             f"(have: {', '.join(sorted(defaults))})")
-        if val < 1:
-            raise SynthError(f"--ttq-params: {name}={val}: must be >= 1")
-        out[name] = val
+        out[f"random {100 * args.random_sparsity:.0f}% zeros"] = [
+            "--random", "--sparsity", str(args.random_sparsity)]
+    else:
+        out["trained"] = ["--model", args.model] if args.model else []
+    if args.random_nm != "none":
+        out[f"random {args.random_nm}"] = ["--random-nm", args.random_nm]
     return out
 
 
-def layer_timing(build: Path, num_pes: int, lanes: int, extra: list[str],
-                 rtl_params: dict[str, int] | None = None) -> dict:
-    exe = layer_tool(build)
-    out = build / "synth" / f"layer_p{num_pes}_l{lanes}.json"
-    cmd = [str(exe), "--pes", str(num_pes), "--lanes", str(lanes), "--out", str(out)] + extra
-    for name, opt in CYCLE_MODEL_PARAMS.items():
-        if rtl_params and name in rtl_params:
-            cmd += [opt, str(rtl_params[name])]
-    # The dense baseline's pass limits, as params_for gives them to its synthesis.
-    dense = params_for("dense", rtl_params or {}, num_pes, lanes)
-    cmd += ["--dense-max-fan-in", str(dense["MaxFanIn"]),
-            "--dense-max-out-ch", str(dense_defaults()["MaxOutCh"]),
-            "--dense-wgt-depth", str(dense_defaults()["WgtDepth"])]
-    r = subprocess.run(cmd, capture_output=True, text=True)
+def layer_timing(build: Path, tp: dict[str, int], dp: dict[str, int], extra: list[str]) -> dict:
+    """The layer tool's JSON for ternary parameters tp and dense parameters dp."""
+    cmd = [str(layer_tool(build)),
+           "--pes", str(tp["NumPes"]), "--group-size", str(tp["GroupSize"]),
+           "--group-nnz", str(tp["GroupNnz"]), "--groups", str(tp["Groups"]),
+           "--wdepth", str(tp["WDepth"]), "--max-fan-in", str(tp["MaxFanIn"]),
+           "--max-outs", str(tp["MaxOuts"]),
+           "--dense-pes", str(dp["NumPes"]), "--dense-lanes", str(dp["Lanes"]),
+           "--dense-max-fan-in", str(dp["MaxFanIn"]), "--dense-max-out-ch", str(dp["MaxOutCh"]),
+           "--dense-wgt-depth", str(dp["WgtDepth"])] + extra
+    tag = hashlib.sha256(" ".join(cmd[1:]).encode()).hexdigest()[:16]
+    out = build / "synth" / "layers" / f"layer_{tag}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    r = subprocess.run(cmd + ["--out", str(out)], capture_output=True, text=True)
     if r.returncode != 0:
         raise SynthError(f"{' '.join(cmd)} failed:\n{(r.stdout + r.stderr).strip()}")
     return json.loads(out.read_text())
 
 
 # ------------------------------------------------------------------------------------------------
-# One configuration of one design: flattened run (+ STA) and, if asked, the hierarchical run.
-
-def synth_point(design: Design, params: dict[str, int], outdir: Path, lib: Path,
-                areas: dict[str, float], clock_ns: float, build: Path,
-                pool: cf.Executor, hier_run: bool = True) -> dict:
-    """Flattened run (+ STA) of the design, its SRAM macros kept as timed blackbox cells, and, if
-    asked (hier_run), the hierarchical run for the block split; combined into one result."""
-    t0 = time.time()
-    files = design.files
-    flat = Job(design, params, outdir, True, files, design.top)
-    fut_flat = pool.submit(lambda: (run_yosys(flat, lib, clock_ns), run_sta(flat, lib, clock_ns)))
-    if hier_run:
-        fut_hier = pool.submit(run_yosys, Job(design, params, outdir, False, files, design.top),
-                               lib, clock_ns)
-    _, sta = fut_flat.result()
-    fl = flat_stats(outdir, areas)
-    mac = fl["macros"]
-    logic = fl["area_um2"]
-    blocks = {}
-    modules = {}
-    if hier_run:  # block split of the logic, scaled to the flattened logic area; macros apart
-        fut_hier.result()
-        hier = hier_blocks(outdir, design, areas)
-        scale = logic / hier["logic_um2"] if hier["logic_um2"] else 0.0
-        blocks = {b: a * scale + hier["macro_blocks_um2"][b] for b, a in hier["blocks_um2"].items()}
-        modules = hier["modules"]
-    total = logic + mac["area_um2"]
-    fmax_logic = sta["fmax_mhz"]
-    fmax_macros = 1000.0 / mac["min_period_ns"] if mac["count"] else None
-    fmax = min([fmax_logic] + ([fmax_macros] if fmax_macros else []))
-    crit = sta["critical_path"]
-    if fmax_macros and fmax_macros < fmax_logic:
-        crit = {"from": "SRAM macro minimum clock period", "to": f"{mac['min_period_ns']} ns"}
-    res = {"top": design.top, "params": params, "dir": str(outdir),
-           "area_um2": total, "nand2_eq": total / NAND2_AREA,
-           "logic_area_um2": logic, "memory_area_um2": mac["area_um2"],
-           "memory_bits": mac["bits"], "macros": mac,
-           "cells": fl["cells"], "flip_flops": fl["flip_flops"],
-           "blocks_um2": blocks,
-           "blocks_fraction": {b: a / total for b, a in blocks.items()},
-           "modules": modules,
-           "timing_power": {**sta, "fmax_mhz": fmax, "fmax_logic_mhz": fmax_logic,
-                            "fmax_macros_mhz": fmax_macros, "critical_path": crit}}
-    res["lanes_total"] = params["NumPes"] * params["Lanes"]
-    res["area_per_lane_um2"] = total / res["lanes_total"]
-    # Peak: every lane does one (dense-equivalent, nonzero for the ternary array) MAC per cycle.
-    res["peak_gops_per_mm2"] = res["lanes_total"] * fmax * 1e6 / (total * 1e-6) / 1e9
-    res["peak_gops_per_mm2_logic"] = res["lanes_total"] * fmax_logic * 1e6 / (logic * 1e-6) / 1e9
-    res["wall_s"] = round(time.time() - t0, 1)
-    return res
-
+# Metrics: per layer, per layer set (aggregate) and the ternary / dense ratios
 
 def layer_metrics(layer: dict, res: dict, key: str) -> dict:
-    """Layer time at the design's fmax, dense-equivalent throughput per mm^2 (all area, logic
-    only), and energy per dense-equivalent operation: OpenSTA power at the STA clock x the layer's
-    cycles at that clock / (out_ch x fan_in x vectors)."""
-    cycles = layer[key]["cycles"]
+    """One design on one layer: time at its fmax (logic fmax for the logic view), dense-equivalent
+    throughput per mm^2 of logic and of total area, energy per dense-equivalent op (OpenSTA power
+    at the STA clock x the layer's cycles at that clock / dense-equivalent ops), weight bytes."""
+    c = layer[key]
     tp = res["timing_power"]
-    fmax = tp["fmax_mhz"] * 1e6
-    t = cycles / fmax
-    work = layer["dense_macs"]
+    cycles, work = c["cycles"], layer["dense_macs"]
+    t = cycles / (tp["fmax_mhz"] * 1e6)
+    t_logic = cycles / (tp["fmax_logic_mhz"] * 1e6)
     t_clk = cycles * tp["clock_ns"] * 1e-9
-    return {"cycles": cycles, "time_us": t * 1e6,
-            "dense_equiv_gops": work / t / 1e9,
+    return {"cycles": cycles, "time_us": t * 1e6, "time_us_logic": t_logic * 1e6,
+            "energy_uj": tp["power_mw"]["total"] * 1e-3 * t_clk * 1e6,
+            "energy_uj_macros": tp["power_mw"]["macros"] * 1e-3 * t_clk * 1e6,
+            "dense_macs": work, "images": layer.get("images", 1),
+            "utilization": c.get("utilization"), "passes": c.get("passes"),
+            "weight_load_cycles": c.get("weight_load_cycles", 0),
+            "weight_bytes_per_run": c.get("weight_load_bytes", 0),
+            "weight_bytes_per_inference": c.get("weight_load_bytes", 0) / layer.get("images", 1),
+            **rates(work, t, t_logic, res)}
+
+
+def rates(work: float, t: float, t_logic: float, res: dict) -> dict:
+    return {"dense_equiv_gops": work / t / 1e9,
             "dense_equiv_gops_per_mm2": work / t / 1e9 / (res["area_um2"] * 1e-6),
-            # logic view: memories excluded from the area, the logic's own fmax
-            "time_us_logic": cycles / (tp["fmax_logic_mhz"] * 1e6) * 1e6,
-            "dense_equiv_gops_per_mm2_logic":
-                work / (cycles / (tp["fmax_logic_mhz"] * 1e6)) / 1e9 /
-                (res["logic_area_um2"] * 1e-6),
-            "energy_pj_per_op": tp["power_mw"]["total"] * 1e-3 * t_clk / work * 1e12,
-            "energy_pj_per_op_macros": tp["power_mw"]["macros"] * 1e-3 * t_clk / work * 1e12}
+            "dense_equiv_gops_per_mm2_logic": work / t_logic / 1e9 / (res["logic_area_um2"] * 1e-6)}
 
 
-@functools.lru_cache(maxsize=None)
-def dense_defaults() -> dict[str, int]:
-    d = rtl_defaults(ROOT / "rtl" / "dense" / "dense_accel.sv")
-    for p in ("NumPes", "Lanes", "MaxFanIn", "MaxOutCh", "WgtDepth"):
-        if p not in d:
-            raise SynthError(f"rtl/dense/dense_accel.sv: no integer default for parameter {p}")
-    return d
+def aggregate(ms: list[dict], res: dict) -> dict:
+    """All layers of a set: sum of dense-equivalent work / sum of time; energy summed."""
+    work = sum(m["dense_macs"] for m in ms)
+    t = sum(m["time_us"] for m in ms) * 1e-6
+    t_logic = sum(m["time_us_logic"] for m in ms) * 1e-6
+    e = sum(m["energy_uj"] for m in ms)
+    return {"layers": len(ms), "cycles": sum(m["cycles"] for m in ms), "dense_macs": work,
+            "time_us": t * 1e6, "time_us_logic": t_logic * 1e6,
+            "energy_pj_per_op": e * 1e6 / work,
+            "energy_pj_per_op_macros": sum(m["energy_uj_macros"] for m in ms) * 1e6 / work,
+            "weight_bytes_per_inference": sum(m["weight_bytes_per_inference"] for m in ms),
+            **rates(work, t, t_logic, res)}
 
 
-def default_params(need_ttq: bool = True) -> dict[str, int]:
-    """ttq_accel's parameter defaults (the configuration both designs are synthesized at); without
-    rtl/ttq_accel.sv and need_ttq False, the dense baseline's own."""
-    top = ROOT / "rtl" / "ttq_accel.sv"
-    if not top.is_file():
-        if not need_ttq:
-            return dense_defaults()
-        raise SynthError(f"{top} not found: the ternary array is not there yet "
-                         f"(use --designs dense to synthesize the baseline alone)")
-    d = rtl_defaults(top)
-    for p in ("NumPes", "Lanes"):
-        if p not in d:
-            raise SynthError(f"{top}: no integer default for parameter {p} in the module header")
-    return d
+def ratios(t: dict, d: dict) -> dict:
+    """Ternary / dense: throughput per mm^2 of logic and of total area (higher is better for the
+    ternary array), energy per op dense / ternary (how many times lower the ternary one is)."""
+    return {"per_mm2_logic": t["dense_equiv_gops_per_mm2_logic"] / d["dense_equiv_gops_per_mm2_logic"],
+            "per_mm2_total": t["dense_equiv_gops_per_mm2"] / d["dense_equiv_gops_per_mm2"],
+            "energy": d["energy_pj_per_op"] / t["energy_pj_per_op"]}
 
 
-def point_dir(build: Path, design: str, params: dict[str, int]) -> Path:
-    """build/synth/<design>_p<NumPes>_l<Lanes>[_<Param><value>...]: one configuration's runs.
-    The dense baseline's MaxFanIn follows the array's and is not in the name."""
-    rest = "".join(f"_{k}{v}" for k, v in params.items()
-                   if k not in ("NumPes", "Lanes") and not (design == "dense" and k == "MaxFanIn"))
-    return build / "synth" / f"{design}_p{params['NumPes']}_l{params['Lanes']}{rest}"
+def compare_set(lay: dict, res: dict) -> dict:
+    """A layer set on the synthesized designs res {key: synth_point result}."""
+    layers = []
+    for L in lay["layers"]:
+        row = {k: L[k] for k in ("name", "source", "fan_in", "out_ch", "vectors", "images",
+                                 "nonzeros", "sparsity", "dense_macs") if k in L}
+        for k in res:
+            row[k] = {**layer_metrics(L, res[k], k), "cycles_source": L[k]["source"]}
+            row[k]["energy_pj_per_op"] = row[k]["energy_uj"] * 1e6 / L["dense_macs"]
+            row[k]["energy_pj_per_op_macros"] = row[k]["energy_uj_macros"] * 1e6 / L["dense_macs"]
+        if len(res) == 2:
+            row["ratios"] = ratios(row["ttq"], row["dense"])
+        layers.append(row)
+    out = {"layers": layers,
+           "aggregate": {k: aggregate([l[k] for l in layers], res[k]) for k in res}}
+    if len(res) == 2:
+        out["ratios"] = ratios(out["aggregate"]["ttq"], out["aggregate"]["dense"])
+        out["targets_met"] = {m: out["ratios"][m] >= TARGETS[m] for m in
+                              ("per_mm2_logic", "per_mm2_total", "energy")}
+        out["budget_4x_logic"] = budget_4x(res["ttq"], res["dense"], out["aggregate"])
+    return out
 
 
-def params_for(design: str, base: dict[str, int], num_pes: int, lanes: int,
-               ttq_extra: dict[str, int] | None = None) -> dict[str, int]:
-    if design == "ttq":
-        return {"NumPes": num_pes, "Lanes": lanes, **(ttq_extra or {})}
-    # The dense baseline matches the array's lane count and its maximum fan-in.
-    return {"NumPes": num_pes, "Lanes": lanes,
-            "MaxFanIn": base.get("MaxFanIn", dense_defaults()["MaxFanIn"])}
+def budget_4x(tr: dict, dr: dict, agg: dict) -> dict:
+    """What 4x on logic area needs at the measured cycles and fmax (all layers of the set): the
+    largest ternary logic area that gives 4x, the ternary logic outside the PEs, and the ratio if
+    the PEs cost nothing (a bound for any PE design with the rest of the array as it is)."""
+    speedup = agg["dense"]["time_us_logic"] / agg["ttq"]["time_us_logic"]
+    out = {"speedup_over_dense": speedup,
+           "ttq_logic_budget_um2": dr["logic_area_um2"] * speedup / TARGETS["per_mm2_logic"]}
+    if tr["blocks_um2"]:
+        pe = tr["blocks_um2"]["pe"]
+        out.update(ttq_pe_logic_um2=pe, ttq_non_pe_logic_um2=tr["logic_area_um2"] - pe,
+                   advantage_logic_with_zero_area_pes=dr["logic_area_um2"] * speedup /
+                   (tr["logic_area_um2"] - pe))
+    return out
 
 
-def fmt(v: float, digits: int = 0) -> str:
-    return f"{v:,.{digits}f}"
+# ------------------------------------------------------------------------------------------------
+# make synth
+
+def synth_all(build: Path, jobs: list[tuple[str, dict]], lib: Path, areas: dict, clock_ns: float,
+              njobs: int, hier: bool) -> list[dict]:
+    """Synthesizes [(design key, params)], at most njobs tool runs at a time, in order."""
+    ds = dz.designs(build)
+    with cf.ThreadPoolExecutor(max_workers=max(1, njobs)) as pool, \
+            cf.ThreadPoolExecutor(max_workers=max(1, len(jobs))) as outer:
+        futs = [outer.submit(synth_point, ds[k], p, dz.point_dir(build, k, p), lib, areas,
+                             clock_ns, build, pool, hier) for k, p in jobs]
+        out = []
+        for (k, p), f in zip(jobs, futs):
+            r = f.result()
+            r["key"], r["label"] = k, dz.label(k, p)
+            log(f"{k} {r['label']}: logic {fmt_num(r['logic_area_um2'])} um^2 + SRAM "
+                f"{fmt_num(r['memory_area_um2'])} um^2, fmax {r['timing_power']['fmax_mhz']:.0f} "
+                f"MHz ({r['wall_s']} s)")
+            out.append(r)
+    return out
 
 
-def markdown(report: dict) -> str:
-    d = report["designs"]
-    keys = [k for k in ("ttq", "dense") if k in d]
-    names = {"ttq": "ternary `ttq_accel`", "dense": "dense INT8 `dense_accel`"}
-    rows = [("config", lambda r: ", ".join(f"{k}={v}" for k, v in r["params"].items())),
-            ("total area (um^2): logic + SRAM macros", lambda r: fmt(r["area_um2"])),
-            ("logic area, standard cells (um^2)", lambda r: fmt(r["logic_area_um2"])),
-            ("SRAM macro area (um^2)", lambda r: fmt(r["memory_area_um2"])),
-            ("SRAM macros (count x cell, bits)", lambda r: "; ".join(
-                f"{k['count']} x {k['cell']} ({fmt(k['area_um2_each'])} um^2 each)"
-                for k in r["macros"]["kinds"]) + f"; {fmt(r['memory_bits'])} b"),
-            ("logic NAND2 equivalents", lambda r: fmt(r["logic_area_um2"] / NAND2_AREA)),
-            ("cells / flip-flops (logic)", lambda r: f"{fmt(r['cells'])} / {fmt(r['flip_flops'])}")]
-    for b in BLOCKS:
-        rows.append((f"area: {BLOCK_TITLES[b]}",
-                     lambda r, b=b: f"{fmt(r['blocks_um2'][b])} "
-                                    f"({100 * r['blocks_fraction'][b]:.0f}%)"))
-    rows += [
-        ("fmax (MHz): design / logic / SRAM min period",
-         lambda r: f"{r['timing_power']['fmax_mhz']:.0f} / "
-                   f"{r['timing_power']['fmax_logic_mhz']:.0f} / "
-                   + (f"{r['timing_power']['fmax_macros_mhz']:.0f}"
-                      if r['timing_power']['fmax_macros_mhz'] else "-")),
-        ("critical path", lambda r: f"{r['timing_power']['critical_path']['from']} -> "
-         f"{r['timing_power']['critical_path']['to']}"),
-        ("worst slack (ns) of the 3 worst blocks, logic",
-         lambda r: ", ".join(f"{b} {v:+.2f}" for b, v in list(
-             r["timing_power"].get("worst_slack_by_block_ns", {}).items())[:3])),
-        (f"power (mW) at {1000 / report['clock_ns']:.0f} MHz, activity {ACTIVITY}: total "
-         f"(logic + SRAM macros)",
-         lambda r: f"{r['timing_power']['power_mw']['total']:.1f} "
-                   f"({r['timing_power']['power_mw']['logic']:.1f} + "
-                   f"{r['timing_power']['power_mw']['macros']:.1f})"),
-        ("lanes (PEs x lanes)", lambda r: str(r["lanes_total"])),
-        ("area per lane (um^2)", lambda r: fmt(r["area_per_lane_um2"])),
-        ("peak lanes x fmax / area (GOPS/mm^2): total / logic",
-         lambda r: f"{fmt(r['peak_gops_per_mm2'], 1)} / {fmt(r['peak_gops_per_mm2_logic'], 1)}"),
+def assumptions(clock_ns: float) -> list[str]:
+    return [
+        "Pre-placement estimate: Yosys 0.23/ABC cell area and OpenSTA timing and power, "
+        "sky130_fd_sc_hd tt 25C 1.80 V; no placement, no routing, no wire capacitance, ideal clock "
+        "(no clock tree), no IO.",
+        "Memories are OpenRAM sky130 SRAM macros, timed blackboxes with their liberty area, timing "
+        "and power; total area = standard-cell logic + macro area; fmax = min(logic fmax from STA, "
+        "1 / the slowest macro's minimum period).",
+        f"Power: OpenSTA report_power at {1000 / clock_ns:.0f} MHz with one global switching "
+        f"activity of {ACTIVITY} transitions per clock on every net, the same for both designs "
+        "(Debian 12's OpenSTA 2.0.17 has no read_vcd / read_saif, so no per-net activity from the "
+        "layer's simulation). Energy = that power x the layer's cycles at that clock.",
+        "Dense-equivalent work = fan-in x outputs x vectors, every weight counted (zeros "
+        "included), for both designs; each design runs at its own fmax.",
+        "Weights on chip per pass: each pass's weights (ternary: compressed slot program; dense: "
+        "INT8 bytes) are loaded before its run and streamed once per run; the load cycles are "
+        "reported apart (not in the layer time), the streamed bytes per inference are reported.",
+        "Cycles: ternary from the golden cycle model (equal to the RTL's PERF_TOTAL), dense from "
+        "its exact RTL cycle formula (scripts/synth/dense_cycles.hpp); no back-pressure.",
     ]
-    lay = report.get("layer")
-    if lay:
-        rows += [
-            ("layer cycles", lambda r: fmt(lay["metrics"][r["key"]]["cycles"])),
-            ("layer time (us) at fmax", lambda r: f"{lay['metrics'][r['key']]['time_us']:.1f}"),
-            ("layer dense-equiv. GOPS/mm^2: total / logic",
-             lambda r: f"{fmt(lay['metrics'][r['key']]['dense_equiv_gops_per_mm2'], 2)} / "
-                       f"{fmt(lay['metrics'][r['key']]['dense_equiv_gops_per_mm2_logic'], 2)}"),
-            ("energy per dense-equiv. op (pJ): total (of which SRAM macros)",
-             lambda r: f"{lay['metrics'][r['key']]['energy_pj_per_op']:.2f} "
-                       f"({lay['metrics'][r['key']]['energy_pj_per_op_macros']:.2f})"),
-            ("passes; weight load cycles; weight bytes streamed per inference",
-             lambda r: f"{lay[r['key']].get('passes', '-')}; "
-                       f"{fmt(lay[r['key']].get('weight_load_cycles', 0))}; "
-                       f"{fmt(lay[r['key']].get('weight_load_bytes', 0))}"),
-        ]
-    lines = ["| | " + " | ".join(names[k] for k in keys) + " |",
-             "|---|" + "---|" * len(keys)]
-    for title, f in rows:
-        lines.append(f"| {title} | " + " | ".join(f({**d[k], "key": k}) for k in keys) + " |")
-    if lay:
-        L = lay["layer"]
-        lines.append(
-            f"\nLayer: {L['name']} (fan-in {L['fan_in']}, {L['out_ch']} outputs, {L['vectors']} "
-            f"vectors, {100 * L['sparsity']:.1f}% zero weights; {L['source']}).\n"
-            + (f"Ternary cycles: {lay['ttq']['source']}. " if "ttq" in keys else "")
-            + (f"Dense cycles: {lay['dense']['source']}." if "dense" in keys else ""))
-        if "advantage" in lay:
-            lines.append(
-                f"\n**Ternary / dense throughput per mm^2 on this layer (dense-equivalent work at "
-                f"each fmax): {lay['advantage']:.2f}x counting all area, "
-                f"{lay['advantage_logic']:.2f}x counting logic only** (target >= 4x).")
-        b = lay.get("budget_4x_logic")
-        if b:
-            lines.append(
-                f"\nWhat 4x on logic area needs here: the ternary array is "
-                f"{b['speedup_over_dense']:.2f}x faster on the layer, so 4x needs its logic "
-                f"<= {fmt(b['ttq_logic_budget_um2'])} um^2 (it is {fmt(b['ttq_non_pe_logic_um2'])} "
-                f"outside the PEs + {fmt(b['ttq_pe_logic_um2'])} in them); with PEs of zero area "
-                f"the ratio would be {b['advantage_logic_with_zero_area_pes']:.2f}x.")
-            if "dense_non_pe_logic_um2" in b:
-                lines.append(
-                    f"The dense array's own logic besides its lanes (accumulators, output stage, "
-                    f"control) is {fmt(b['dense_non_pe_logic_um2'])} um^2: a ternary array with "
-                    f"surroundings that small and lanes of zero area would reach "
-                    f"{b['advantage_logic_zero_area_lanes_dense_surroundings']:.2f}x.")
-    lines.append("\nYosys 0.23/ABC + OpenSTA pre-placement estimate, sky130_fd_sc_hd tt_025C_1v80, "
-                 "no wires, ideal clock. Memories are OpenRAM sky130 SRAM macros (timed "
-                 "blackboxes, liberty area and power). Power: OpenSTA at a global switching "
-                 f"activity of {ACTIVITY} per clock on every net (no per-net activity: Debian's "
-                 "OpenSTA 2.0.17 has no read_vcd/read_saif); energy = that power x the layer's "
-                 "cycles at the STA clock / dense-equivalent operations. See docs/SYNTHESIS.md.")
-    return "\n".join(lines) + "\n"
 
 
 def cmd_synth(args) -> int:
@@ -747,258 +226,124 @@ def cmd_synth(args) -> int:
     build = Path(args.build).resolve()
     lib, areas = prepare_liberty(find_liberty(build), build)
     which = args.designs.split(",")
-    bad = [w for w in which if w not in ("ttq", "dense")]
-    if bad:
-        raise SynthError(f"--designs: unknown design {bad[0]!r} (use ttq, dense)")
-    base = default_params("ttq" in which)
-    extra = parse_ttq_params(args.ttq_params, base)
-    base.update(extra)
-    num_pes, lanes = base["NumPes"], base["Lanes"]
-    ds = designs()
-    report = {"kind": KIND,
-              "liberty": str(lib), "clock_ns": args.clock_ns, "nand2_area_um2": NAND2_AREA,
-              "power_activity": ACTIVITY, "designs": {}}
-    # Tool runs go to `pool` (args.jobs at a time); each design waits for its own in `outer`.
-    with cf.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool, \
-            cf.ThreadPoolExecutor(max_workers=len(which)) as outer:
-        futs = {}
-        for k in which:
-            params = params_for(k, base, num_pes, lanes, extra)
-            futs[k] = outer.submit(synth_point, ds[k], params, point_dir(build, k, params), lib,
-                                   areas, args.clock_ns, build, pool)
-        for k in which:
-            report["designs"][k] = futs[k].result()
-            r = report["designs"][k]
-            log(f"{k}: {fmt(r['area_um2'])} um^2, fmax {r['timing_power']['fmax_mhz']:.0f} MHz "
-                f"({r['wall_s']} s)")
-    report["layer"] = compare_layer(build, report["designs"], num_pes, lanes, args,
-                                    base if "ttq" in which else None)
-    report["wall_s"] = round(time.time() - t0, 1)
-    md = markdown(report)
+    params = {"ttq": args.ttq_p, "dense": args.dense_p}
+    results = synth_all(build, [(k, params[k]) for k in which], lib, areas, args.clock_ns,
+                        args.jobs, True)
+    res = {r["key"]: r for r in results}
+    rep = {"kind": KIND, "liberty": str(lib), "clock_ns": args.clock_ns,
+           "nand2_area_um2": NAND2_AREA, "power_activity": ACTIVITY,
+           "assumptions": assumptions(args.clock_ns), "targets": TARGETS,
+           "designs": res, "layer_sets": {}}
+    for name, extra in layer_sources(args).items():
+        lay = layer_timing(build, args.ttq_p, args.dense_p, extra)
+        rep["layer_sets"][name] = compare_set(lay, res)
+    if len(res) == 2:
+        rep["fmax_target_met"] = {k: res[k]["timing_power"]["fmax_mhz"] >= TARGETS["fmax_mhz"]
+                                  for k in res}
+    rep["wall_s"] = round(time.time() - t0, 1)
+    md = report.synth_markdown(rep)
     out = build / "reports" / f"{args.report}.json"
-    write_atomic(out, json.dumps(report, indent=2) + "\n")
+    write_atomic(out, json.dumps(rep, indent=2) + "\n")
     write_atomic(out.with_suffix(".md"), md)
     print(md)
-    log(f"wrote {out} and {out.with_suffix('.md')} in {report['wall_s']} s")
+    log(f"wrote {out} and {out.with_suffix('.md')} in {rep['wall_s']} s")
     return 0
 
 
-def compare_layer(build: Path, res: dict, num_pes: int, lanes: int, args,
-                  rtl_params: dict[str, int] | None) -> dict:
-    extra = layer_source(args)
-    lay = layer_timing(build, num_pes, lanes, extra, rtl_params)
-    out = {"layer": lay["layer"], "ttq": lay["ttq"], "dense": lay["dense"], "metrics": {}}
-    for k in ("ttq", "dense"):
-        if k in res:
-            out["metrics"][k] = layer_metrics(lay, res[k], k)
-    if "ttq" in out["metrics"] and "dense" in out["metrics"]:
-        t, dn = out["metrics"]["ttq"], out["metrics"]["dense"]
-        out["advantage"] = t["dense_equiv_gops_per_mm2"] / dn["dense_equiv_gops_per_mm2"]
-        out["advantage_logic"] = (t["dense_equiv_gops_per_mm2_logic"] /
-                                  dn["dense_equiv_gops_per_mm2_logic"])
-        out["target_4x_met"] = out["advantage"] >= 4.0
-        out["target_4x_met_logic"] = out["advantage_logic"] >= 4.0
-        if res["ttq"]["blocks_um2"]:
-            out["budget_4x_logic"] = budget_4x(res["ttq"], res["dense"], t, dn)
+# ------------------------------------------------------------------------------------------------
+# make synth-sweep
+
+def int_list(text: str, option: str) -> list[int]:
+    try:
+        vals = [int(x) for x in text.split(",")]
+    except ValueError as e:
+        raise SynthError(f"{option} {text!r}: not a comma list of integers") from e
+    if any(v < 1 for v in vals):
+        raise SynthError(f"{option} {text!r}: values must be >= 1")
+    return vals
+
+
+def nm_list(text: str) -> list[tuple[int, int]]:
+    out = []
+    for item in text.split(","):
+        m = re.fullmatch(r"(\d+):(\d+)", item.strip())
+        if not m or not 1 <= int(m.group(1)) <= int(m.group(2)):
+            raise SynthError(f"--nm {text!r}: {item!r} is not N:M with 1 <= N <= M")
+        out.append((int(m.group(1)), int(m.group(2))))
     return out
 
 
-def budget_4x(tr: dict, dr: dict, t: dict, dn: dict) -> dict:
-    """What 4x on logic area needs at the measured cycles and fmax: the largest ternary logic
-    area that would give 4x, the ternary logic outside the PEs, and the ratio if the PEs cost
-    nothing (an upper bound for any PE design with the rest of the array as it is)."""
-    speedup = dn["time_us_logic"] / t["time_us_logic"]
-    budget = dr["logic_area_um2"] * speedup / 4.0
-    pe = tr["blocks_um2"]["pe"]
-    non_pe = tr["logic_area_um2"] - pe
-    out = {"speedup_over_dense": speedup,
-           "ttq_logic_budget_um2": budget,
-           "ttq_pe_logic_um2": pe,
-           "ttq_non_pe_logic_um2": non_pe,
-           "advantage_logic_with_zero_area_pes": dr["logic_area_um2"] * speedup / non_pe}
-    if dr["blocks_um2"]:
-        # The dense array's own logic besides its multiply-accumulate lanes (accumulator bank,
-        # output stage, control, activation buffer logic): a ternary array with the same
-        # surroundings and lanes of zero area would reach dense logic x speedup / this.
-        d_non_pe = dr["logic_area_um2"] - dr["blocks_um2"]["pe"]
-        out["dense_non_pe_logic_um2"] = d_non_pe
-        out["advantage_logic_zero_area_lanes_dense_surroundings"] = (
-            dr["logic_area_um2"] * speedup / d_non_pe)
-    return out
+def sweep_points(args) -> list[tuple[str, dict]]:
+    """Each design's points; its default configuration first (it is in the headline)."""
+    pts: list[tuple[str, dict]] = []
+    which = args.designs.split(",")
+    if "ttq" in which:
+        pts.append(("ttq", dict(args.ttq_p)))
+        for p in int_list(args.pes, "--pes"):
+            for n, m in nm_list(args.nm):
+                pts.append(("ttq", {**args.ttq_p, "NumPes": p, "GroupNnz": n, "GroupSize": m}))
+    if "dense" in which:
+        pts.append(("dense", dict(args.dense_p)))
+        for p in int_list(args.dense_pes, "--dense-pes"):
+            for l in int_list(args.dense_lanes, "--dense-lanes"):
+                pts.append(("dense", {**args.dense_p, "NumPes": p, "Lanes": l}))
+    uniq: list[tuple[str, dict]] = []
+    for k, p in pts:
+        if (k, p) not in uniq:
+            uniq.append((k, p))
+    return uniq
 
 
 def cmd_sweep(args) -> int:
     t0 = time.time()
     build = Path(args.build).resolve()
     lib, areas = prepare_liberty(find_liberty(build), build)
-    which = args.designs.split(",")
-    bad = [w for w in which if w not in ("ttq", "dense")]
-    if bad or not which:
-        raise SynthError(f"--designs: unknown design {bad[0] if bad else ''!r} (use ttq, dense)")
-    base = default_params("ttq" in which)
-    try:
-        pes = [int(x) for x in args.pes.split(",")]
-        lanes_list = [int(x) for x in args.lanes.split(",")]
-    except ValueError as e:
-        raise SynthError(f"--pes {args.pes!r} / --lanes {args.lanes!r}: not a comma list of "
-                         f"integers") from e
-    if any(v < 1 for v in pes + lanes_list):
-        raise SynthError(f"--pes {args.pes!r} / --lanes {args.lanes!r}: values must be >= 1")
-    ds = designs()
-    points = [(p, l) for p in pes for l in lanes_list]
-    results: dict[tuple[int, int, str], dict] = {}
-    with cf.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool, \
-            cf.ThreadPoolExecutor(max_workers=len(which) * len(points)) as outer:
-        futs = {}
-        for p, l in points:
-            for k in which:
-                params = params_for(k, base, p, l)
-                futs[(p, l, k)] = outer.submit(synth_point, ds[k], params,
-                                               point_dir(build, k, params), lib, areas,
-                                               args.clock_ns, build, pool, False)
-        for key, f in futs.items():
-            results[key] = f.result()
-            r = results[key]
-            log(f"{key[2]} NumPes={key[0]} Lanes={key[1]}: {fmt(r['area_um2'])} um^2, "
-                f"fmax {r['timing_power']['fmax_mhz']:.0f} MHz")
+    pts = sweep_points(args)
+    results = synth_all(build, pts, lib, areas, args.clock_ns, args.jobs, False)
+    sources = layer_sources(args)
     rows = []
-    for p, l in points:
-        lay = layer_timing(build, p, l, layer_source(args), base)
-        row = {"NumPes": p, "Lanes": l, "lanes_total": p * l, "layer": lay["layer"]}
-        for k in which:
-            r = results[(p, l, k)]
-            m = layer_metrics(lay, r, k)
-            row[k] = {"area_um2": r["area_um2"], "logic_area_um2": r["logic_area_um2"],
-                      "memory_area_um2": r["memory_area_um2"], "nand2_eq": r["nand2_eq"],
-                      "macros": r["macros"]["kinds"],
-                      "flip_flops": r["flip_flops"], "cells": r["cells"],
-                      "fmax_mhz": r["timing_power"]["fmax_mhz"],
-                      "fmax_logic_mhz": r["timing_power"]["fmax_logic_mhz"],
-                      "power_mw": r["timing_power"]["power_mw"]["total"],
-                      "power_mw_macros": r["timing_power"]["power_mw"]["macros"],
-                      "peak_gops_per_mm2": r["peak_gops_per_mm2"],
-                      "cycles_source": lay[k]["source"], **m}
-        if "ttq" in row and "dense" in row:
-            row["advantage"] = (row["ttq"]["dense_equiv_gops_per_mm2"] /
-                                row["dense"]["dense_equiv_gops_per_mm2"])
-            row["advantage_logic"] = (row["ttq"]["dense_equiv_gops_per_mm2_logic"] /
-                                      row["dense"]["dense_equiv_gops_per_mm2_logic"])
-        rows.append(row)
-    best = {k: {"per_mm2": max(rows, key=lambda r: r[k]["dense_equiv_gops_per_mm2"]),
-                "per_mm2_logic": max(rows, key=lambda r: r[k]["dense_equiv_gops_per_mm2_logic"]),
-                "per_joule": min(rows, key=lambda r: r[k]["energy_pj_per_op"])} for k in which}
-    report = {"kind": KIND,
-              "liberty": str(lib), "clock_ns": args.clock_ns, "designs": which, "points": rows,
-              "best": {k: {c: {"NumPes": r["NumPes"], "Lanes": r["Lanes"]}
-                           for c, r in v.items()} for k, v in best.items()},
-              "wall_s": round(time.time() - t0, 1), "jobs": args.jobs}
+    for r in results:
+        k = r["key"]
+        # Each point's layers are timed at its own parameters, the other design at its default.
+        tp = r["params"] if k == "ttq" else args.ttq_p
+        dp = r["params"] if k == "dense" else args.dense_p
+        sets = {}
+        for name, extra in sources.items():
+            c = compare_set(layer_timing(build, tp, dp, extra), {k: r})
+            sets[name] = {"aggregate": c["aggregate"][k],
+                          "layers": [{"name": l["name"], **l[k]} for l in c["layers"]]}
+        rows.append({"design": k, "label": r["label"], "params": r["params"],
+                     "default": r["params"] == (args.ttq_p if k == "ttq" else args.dense_p),
+                     "lanes_total": r["lanes_total"], "area_um2": r["area_um2"],
+                     "logic_area_um2": r["logic_area_um2"],
+                     "memory_area_um2": r["memory_area_um2"], "macros": r["macros"]["kinds"],
+                     "flip_flops": r["flip_flops"], "cells": r["cells"],
+                     "fmax_mhz": r["timing_power"]["fmax_mhz"],
+                     "fmax_logic_mhz": r["timing_power"]["fmax_logic_mhz"],
+                     "critical_path": r["timing_power"]["critical_path"],
+                     "worst_slack_by_block_ns": dict(list(
+                         r["timing_power"]["worst_slack_by_block_ns"].items())[:3]),
+                     "power_mw": r["timing_power"]["power_mw"]["total"],
+                     "power_mw_macros": r["timing_power"]["power_mw"]["macros"],
+                     "layer_sets": sets})
+    rep = {"kind": KIND, "liberty": str(lib), "clock_ns": args.clock_ns,
+           "assumptions": assumptions(args.clock_ns), "layer_sets": list(sources),
+           "points": rows,
+           "best": {s: report.best_points(rows, s) for s in sources}}
+    rep["headline"] = {s: report.headline(rows, rep["best"][s], s) for s in sources}
+    rep["wall_s"] = round(time.time() - t0, 1)
     out = build / "reports" / f"{args.report}.json"
-    write_atomic(out, json.dumps(report, indent=2) + "\n")
-    png = plot_sweep(build, rows, which, args.report)
-    md = sweep_markdown(rows, which, best)
+    png = report.plot_sweep(build, rows, list(sources), args.report)
+    write_atomic(out, json.dumps(rep, indent=2) + "\n")
+    md = report.sweep_markdown(rep)
     write_atomic(out.with_suffix(".md"), md)
     print(md)
-    log(f"wrote {out}, {png} in {report['wall_s']} s ({args.jobs} parallel tool runs)")
+    log(f"wrote {out}, {out.with_suffix('.md')}, {png} in {rep['wall_s']} s "
+        f"({args.jobs} parallel tool runs)")
     return 0
 
 
-def sweep_markdown(rows: list[dict], which: list[str], best: dict) -> str:
-    names = {"ttq": "ternary", "dense": "dense"}
-    head = ["NumPes", "Lanes"]
-    for k in which:
-        n = names[k]
-        head += [f"{n} total / logic / SRAM (um^2)", f"{n} fmax", f"{n} power (mW)",
-                 f"{n} GOPS/mm^2 total / logic", f"{n} pJ/op"]
-    if len(which) == 2:
-        head.append("advantage total / logic")
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for r in rows:
-        cells = [str(r["NumPes"]), str(r["Lanes"])]
-        for k in which:
-            t = r[k]
-            cells += [f"{fmt(t['area_um2'])} / {fmt(t['logic_area_um2'])} / "
-                      f"{fmt(t['memory_area_um2'])}", f"{t['fmax_mhz']:.0f}",
-                      f"{t['power_mw']:.0f}",
-                      f"{fmt(t['dense_equiv_gops_per_mm2'], 2)} / "
-                      f"{fmt(t['dense_equiv_gops_per_mm2_logic'], 2)}",
-                      f"{t['energy_pj_per_op']:.2f}"]
-        if len(which) == 2:
-            cells.append(f"{r['advantage']:.2f}x / {r['advantage_logic']:.2f}x")
-        lines.append("| " + " | ".join(cells) + " |")
-    L = rows[0]["layer"]
-    lines.append(f"\nGOPS/mm^2: dense-equivalent work of layer {L['name']} (fan-in {L['fan_in']}, "
-                 f"{L['out_ch']} outputs, {L['vectors']} vectors, {100 * L['sparsity']:.1f}% zero "
-                 f"weights) per second at each design's fmax, per mm^2 (total = logic + SRAM "
-                 f"macros). pJ/op: OpenSTA power at activity {ACTIVITY} x layer cycles / "
-                 f"dense-equivalent operations. Yosys/ABC + OpenSTA pre-placement estimate.")
-    for k in which:
-        b = best[k]
-        lines.append(f"\nBest {names[k]} configuration: per mm^2 (total) NumPes="
-                     f"{b['per_mm2']['NumPes']} Lanes={b['per_mm2']['Lanes']}; per mm^2 of logic "
-                     f"NumPes={b['per_mm2_logic']['NumPes']} Lanes={b['per_mm2_logic']['Lanes']}; "
-                     f"per joule NumPes={b['per_joule']['NumPes']} Lanes={b['per_joule']['Lanes']}.")
-    return "\n".join(lines) + "\n"
-
-
-def plot_sweep(build: Path, rows: list[dict], which: list[str], name: str) -> Path:
-    dat = build / "synth" / f"{name}.dat"
-    png = build / "reports" / f"{name}.png"
-    cols = ["area_um2", "dense_equiv_gops_per_mm2", "dense_equiv_gops_per_mm2_logic",
-            "energy_pj_per_op"]
-    lines = ["# lanes_total NumPes Lanes then per design (" + ", ".join(which) + "): area_mm2 "
-             "gops_mm2 gops_mm2_logic pj_per_op"]
-    for r in sorted(rows, key=lambda r: (r["Lanes"], r["lanes_total"])):
-        vals = [str(r["lanes_total"]), str(r["NumPes"]), str(r["Lanes"])]
-        for k in which:
-            vals += [f"{r[k]['area_um2'] * 1e-6:.6f}"] + [f"{r[k][c]:.4f}" for c in cols[1:]]
-        lines.append(" ".join(vals))
-    write_atomic(dat, "\n".join(lines) + "\n")
-    lanes_vals = sorted({r["Lanes"] for r in rows})
-    tmp_png = png.with_name(f".{png.name}.tmp.png")
-    png.parent.mkdir(parents=True, exist_ok=True)
-    titles = {"ttq": "ternary", "dense": "dense INT8"}
-
-    def series(col: int) -> str:  # col: 0..3 within a design's columns
-        out = []
-        for d, k in enumerate(which):
-            for i, l in enumerate(lanes_vals):
-                sel = f"(($3=={l})?$1:1/0)"
-                out.append(f"'{dat}' using {sel}:{4 + 4 * d + col} with linespoints lw 2 "
-                           f"pt {7 if k == 'ttq' else 5} dt {1 if k == 'ttq' else 2} lc {i + 1} "
-                           f"title '{titles[k]}, Lanes={l}'")
-        return ", ".join(out)
-
-    L = rows[0]["layer"]
-    script = f"""set terminal pngcairo size 2000,480 font ',10'
-set output '{tmp_png}'
-set multiplot layout 1,4 title 'sky130 hd tt 25C 1.8V: Yosys/ABC + OpenSTA pre-placement estimate, \\
-SRAM macros; layer {L["name"]} ({100 * L["sparsity"]:.0f}% zero weights)'
-set logscale x 2
-set grid
-set key top left
-set xlabel 'MAC lanes (NumPes x Lanes)'
-set logscale y 10
-set ylabel 'mm^2'
-set title 'Area (logic + SRAM macros)'
-plot {series(0)}
-set ylabel 'dense-equivalent GOPS / mm^2'
-set title 'Layer throughput per total area'
-plot {series(1)}
-set title 'Layer throughput per logic area'
-plot {series(2)}
-set ylabel 'pJ / dense-equivalent op'
-set title 'Energy per operation'
-plot {series(3)}
-unset multiplot
-"""
-    gp = build / "synth" / f"{name}.gp"
-    write_atomic(gp, script)
-    r = subprocess.run(["gnuplot", str(gp)], capture_output=True, text=True)
-    if r.returncode != 0 or not tmp_png.is_file():
-        raise SynthError(f"gnuplot {gp} failed: {r.stderr.strip()}")
-    os.replace(tmp_png, png)
-    return png
-
+# ------------------------------------------------------------------------------------------------
 
 def cmd_selftest(args) -> int:
     """The flow's own checks: a latch, a multiply-driven net and an undriven net must each fail
@@ -1012,7 +357,7 @@ def cmd_selftest(args) -> int:
              ("flow_clean", None)]
     failures = []
     for top, expect in cases:
-        d = Design(top, top, [str(data / f"{top}.sv")], lambda m: "control")
+        d = Design(top, top, [str(data / f"{top}.sv")], lambda m: "control", lambda p: 1)
         job = Job(d, {}, build / "synth" / "selftest" / top, True, d.files, top)
         try:
             run_yosys(job, lib, args.clock_ns)
@@ -1028,7 +373,7 @@ def cmd_selftest(args) -> int:
             if not blk or abs(min(blk.values()) - sta["worst_slack_ns"]) > 0.0015:
                 failures.append(f"{top}: worst slack by block {blk} does not contain the "
                                 f"worst slack {sta['worst_slack_ns']:.3f} ns")
-            log(f"{top}: ok ({fmt(st['area_um2'])} um^2, {st['flip_flops']} flip-flops, "
+            log(f"{top}: ok ({fmt_num(st['area_um2'])} um^2, {st['flip_flops']} flip-flops, "
                 f"fmax {sta['fmax_mhz']:.0f} MHz)")
         except SynthError as e:
             if expect is None or not re.search(expect, str(e)):
@@ -1041,7 +386,7 @@ def cmd_selftest(args) -> int:
     return 1 if failures else 0
 
 
-def main() -> int:
+def parse_args() -> argparse.Namespace:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
     for name in ("synth", "sweep", "selftest"):
@@ -1050,35 +395,81 @@ def main() -> int:
         p.add_argument("--clock-ns", type=float, default=float(os.environ.get("CLOCK_NS", 5.0)),
                        help="clock period for ABC and OpenSTA (default $CLOCK_NS or 5.0)")
         p.add_argument("--jobs", type=int, default=2, help="tool runs in parallel")
+        if name == "selftest":
+            continue
         p.add_argument("--model", default=os.environ.get("SYNTH_MODEL", ""),
-                       help=".ttq model whose lenet5 conv2 layer is timed (default: looked up)")
+                       help="LeNet-5 .ttq model whose conv2 and fc1 are timed (default: "
+                            "models/lenet5-fashion-mnist.ttq; ResNet-20 layers when found)")
         p.add_argument("--random-sparsity", type=float, default=None,
-                       help="time a random layer of conv2's shape with this zero fraction instead "
-                            "of a trained one (labelled as such in the reports)")
-        if name in ("synth", "sweep"):
-            p.add_argument("--designs", default=os.environ.get("SYNTH_DESIGNS", "ttq,dense"),
-                           help="ttq,dense or one of them (default $SYNTH_DESIGNS or both)")
+                       help="time random layers of the LeNet-5 shapes with this zero fraction "
+                            "instead of the trained ones (labelled as such in the reports)")
+        p.add_argument("--random-nm", default="2:4",
+                       help="also time random N:M layers of the LeNet-5 shapes, labelled random "
+                            "(default 2:4; 'none': not)")
+        p.add_argument("--designs", default=os.environ.get("SYNTH_DESIGNS", "ttq,dense"),
+                       help="ttq,dense or one of them (default $SYNTH_DESIGNS or both)")
+        p.add_argument("--ttq-params", default="",
+                       help="ttq_accel parameters, e.g. NumPes=32,GroupNnz=1 (names: "
+                            + ", ".join(dz.TTQ_PARAMS) + ")")
+        p.add_argument("--dense-params", default="",
+                       help="dense_accel parameters, e.g. NumPes=8,Lanes=8 (names: "
+                            + ", ".join(dz.DENSE_PARAMS) + ")")
+        p.add_argument("--dry-run", action="store_true",
+                       help="check the options, print the resolved parameters, run nothing")
         if name == "synth":
             p.add_argument("--report", default="synth",
                            help="report name: build/reports/<name>.json and .md")
-            p.add_argument("--ttq-params", default="",
-                           help="other ttq_accel parameter values, e.g. WinRows=2,SweepRows=8")
-        elif name == "sweep":
-            p.add_argument("--pes", default="4,8,16,32", help="NumPes values, comma list")
-            p.add_argument("--lanes", default="2,4", help="Lanes values, comma list")
+        else:
+            p.add_argument("--pes", default="8,16,32", help="ternary NumPes values")
+            p.add_argument("--nm", default="2:4,1:4,4:8,4:4",
+                           help="ternary GroupNnz:GroupSize values (N:M hardware)")
+            p.add_argument("--dense-pes", default="8,16,32", help="dense NumPes values")
+            p.add_argument("--dense-lanes", default="2,4,8", help="dense Lanes values")
             p.add_argument("--report", default="synth_sweep",
                            help="report name: build/reports/<name>.json, .md and .png")
-    args = ap.parse_args()
-    if args.cmd in ("synth", "sweep") and not re.fullmatch(r"[A-Za-z0-9_.-]+", args.report):
+    return ap.parse_args()
+
+
+def check_args(args) -> None:
+    """Every option checked before any tool runs; derived: args.ttq_p, args.dense_p."""
+    if not (0.1 <= args.clock_ns <= 1000):
+        raise SynthError(f"--clock-ns / CLOCK_NS: {args.clock_ns} is not a period in ns (0.1..1000)")
+    if args.jobs < 1:
+        raise SynthError(f"--jobs {args.jobs}: must be >= 1")
+    if args.cmd == "selftest":
+        return
+    if not re.fullmatch(r"[A-Za-z0-9_.-]+", args.report):
         raise SynthError(f"--report {args.report!r}: use letters, digits, '_', '.', '-' only")
+    which = args.designs.split(",")
+    bad = [w for w in which if w not in ("ttq", "dense")]
+    if bad or len(set(which)) != len(which):
+        raise SynthError(f"--designs {args.designs!r}: use ttq, dense or ttq,dense")
     if args.random_sparsity is not None and not 0.0 <= args.random_sparsity <= 1.0:
         raise SynthError(f"--random-sparsity {args.random_sparsity}: not a fraction in [0, 1]")
     if args.random_sparsity is not None and args.model:
         raise SynthError("--random-sparsity and --model / SYNTH_MODEL: give one layer source")
     if args.model and not Path(args.model).is_file():
         raise SynthError(f"--model / SYNTH_MODEL {args.model!r}: no such file")
-    if not (0.1 <= args.clock_ns <= 1000):
-        raise SynthError(f"--clock-ns / CLOCK_NS: {args.clock_ns} is not a period in ns (0.1..1000)")
+    if args.random_nm != "none":
+        m = re.fullmatch(r"(\d+):(\d+)", args.random_nm)
+        if not m or not 1 <= int(m.group(1)) <= int(m.group(2)) <= 64:
+            raise SynthError(f"--random-nm {args.random_nm!r}: expected N:M (1 <= N <= M <= 64) "
+                             f"or none")
+    args.ttq_p = dz.parse_params(args.ttq_params, "ttq", "--ttq-params / SYNTH_PARAMS")
+    args.dense_p = dz.parse_params(args.dense_params, "dense",
+                                   "--dense-params / SYNTH_DENSE_PARAMS")
+    if args.cmd == "sweep":
+        int_list(args.pes, "--pes"), nm_list(args.nm)
+        int_list(args.dense_pes, "--dense-pes"), int_list(args.dense_lanes, "--dense-lanes")
+
+
+def main() -> int:
+    args = parse_args()
+    check_args(args)
+    if args.cmd != "selftest" and args.dry_run:
+        print(json.dumps({"ttq": args.ttq_p, "dense": args.dense_p,
+                          "layer_sets": layer_sources(args)}))
+        return 0
     for tool in ("yosys", "sta") + (("gnuplot",) if args.cmd == "sweep" else ()):
         if shutil.which(tool) is None:
             raise SynthError(f"{tool} not found on PATH (run `make deps`)")

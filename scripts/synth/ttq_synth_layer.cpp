@@ -1,12 +1,14 @@
 // Cycles of real ternary layers on the N:M ternary array and on the dense INT8 baseline, for the
 // `make synth` comparison (scripts/synth/run.py). The layers are LeNet-5's conv2 and fc1 from the
 // reference .ttq model and two ResNet-20 convolutions (a 16-channel and a 64-channel one) from the
-// ResNet-20 model when it is found; or, with --random, random layers of the LeNet-5 conv2 shape,
-// labelled as such in the output (unstructured at --sparsity, or N:M with --random-nm).
+// ResNet-20 model when it is found; or, with --random, random layers of the LeNet-5 conv2 and fc1
+// shapes, labelled as such in the output (unstructured at --sparsity, or N:M with --random-nm).
 //   ttq_synth_layer --pes 16 --group-size 4 --group-nnz 2 --groups 2 --dense-pes 16
 //                   --dense-lanes 4 --out layer.json [--model m.ttq] [--resnet r.ttq]
 // Both arrays' cycles come from exact models of their RTL (the ternary one is the golden cycle
-// model; the dense one scripts/synth/dense_cycles.hpp), weights on chip per pass.
+// model; the dense one scripts/synth/dense_cycles.hpp), weights on chip per pass. Each layer's
+// "images" is the number of inferences one run of it serves (fc1: a batch of 16, one vector per
+// image; a convolution: one image), for the weight bytes streamed per inference.
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -34,7 +36,7 @@ constexpr int kFcBatch = 16;  // images per fc1 run: one vector per image
 
 struct LayerChoice {
   std::string name, source;
-  int fan_in = 0, out_ch = 0, vectors = 0;
+  int fan_in = 0, out_ch = 0, vectors = 0, images = 1;
   std::vector<int8_t> codes;  // [out_ch][fan_in]
 };
 
@@ -51,7 +53,10 @@ std::optional<LayerChoice> find_layer(const ttq::Model& m, const fs::path& path,
     c.source = "trained model " + path.string() + " (" + m.dataset + ")";
     c.fan_in = fan_in, c.out_ch = out_ch;
     c.vectors = n.kind == ttq::NodeKind::Linear ? kFcBatch : n.shape.h * n.shape.w;
-    if (n.kind == ttq::NodeKind::Linear) c.name += " (batch of " + std::to_string(kFcBatch) + " images)";
+    if (n.kind == ttq::NodeKind::Linear) {
+      c.name += " (batch of " + std::to_string(kFcBatch) + " images)";
+      c.images = kFcBatch;
+    }
     c.codes = n.mm.weights;
     return c;
   }
@@ -64,11 +69,17 @@ fs::path first_existing(std::initializer_list<fs::path> paths) {
   return {};
 }
 
-// Random layers of the LeNet-5 conv2 shape: unstructured at `sparsity`, or nm_n:nm_m.
-LayerChoice synthetic(double sparsity, int nm_n, int nm_m, uint32_t seed) {
+// A random layer of the LeNet-5 conv2 shape (fc = false) or fc1 shape at a batch of kFcBatch
+// images (fc = true): unstructured at `sparsity`, or nm_n:nm_m.
+LayerChoice synthetic(bool fc, double sparsity, int nm_n, int nm_m, uint32_t seed) {
   LayerChoice c;
-  c.name = "lenet5 conv2 shape";
-  c.fan_in = 800, c.out_ch = 64, c.vectors = 100;
+  if (fc) {
+    c.name = "lenet5 fc1 shape (batch of " + std::to_string(kFcBatch) + " images)";
+    c.fan_in = 1600, c.out_ch = 512, c.vectors = kFcBatch, c.images = kFcBatch;
+  } else {
+    c.name = "lenet5 conv2 shape";
+    c.fan_in = 800, c.out_ch = 64, c.vectors = 100;
+  }
   std::mt19937 rng(seed);
   std::uniform_real_distribution<double> u(0, 1);
   c.codes.assign(size_t(c.fan_in) * c.out_ch, 0);
@@ -159,7 +170,7 @@ int main(int argc, char** argv) {
                                    "else build/models/ the same, else models/lenet5-fashion-mnist.ttq)");
   app.add_option("--resnet", resnet, "ResNet-20 .ttq model (default: models/resnet20-cifar10-2of4.ttq, else "
                                      "models/resnet20-cifar10.ttq, if present)");
-  app.add_flag("--random", random, "time random layers of the LeNet-5 conv2 shape instead of a model")
+  app.add_flag("--random", random, "time random layers of the LeNet-5 conv2 and fc1 shapes instead of a model")
       ->excludes(app.get_option("--model"));
   app.add_option("--sparsity", sparsity, "zero fraction of the unstructured random layer")->check(CLI::Range(0.0, 1.0));
   app.add_option("--random-nm", nm, "N:M pattern of the random layer (e.g. 2:4) instead of --sparsity");
@@ -173,7 +184,8 @@ int main(int argc, char** argv) {
       int n = 0, m = 0;
       if (!nm.empty() && (std::sscanf(nm.c_str(), "%d:%d", &n, &m) != 2 || n < 1 || m < n || m > 64))
         throw std::invalid_argument("--random-nm " + nm + ": expected N:M with 1 <= N <= M <= 64");
-      layers.push_back(synthetic(sparsity, n, m, seed));
+      layers.push_back(synthetic(false, sparsity, n, m, seed));
+      layers.push_back(synthetic(true, sparsity, n, m, seed + 1));
     } else {
       // The reference models: the 2:4 LeNet-5 (make train) first, then the unstructured one.
       const fs::path src(TTQ_SOURCE_DIR);
@@ -208,6 +220,7 @@ int main(int argc, char** argv) {
                      {"fan_in", L.fan_in},
                      {"out_ch", L.out_ch},
                      {"vectors", L.vectors},
+                     {"images", L.images},
                      {"nonzeros", nnz},
                      {"sparsity", 1.0 - double(nnz) / double(L.codes.size())},
                      {"dense_macs", int64_t(L.vectors) * L.out_ch * L.fan_in},
