@@ -388,6 +388,13 @@ module dense_accel #(
     .rdata_o(act_rdata)
   );
 
+  // The weight SRAM reads in every running cycle, issued beat or not (no write then; an idle read
+  // costs the macro nothing more: its liberty charges every clock edge alike), so its read enable
+  // comes from the state register instead of the issue logic, which would have to drive a pin of
+  // every weight macro (16 x 8: 180 MHz).
+  logic wgt_re;
+  assign wgt_re = state_q == StRun;
+
   // Word w of a weight beat goes to SRAM column w (32 bits each).
   logic [WgtW-1:0] wgt_rdata;
   logic [Words-1:0] wgt_wmask;
@@ -404,7 +411,7 @@ module dense_accel #(
     .wmask_i(wgt_wmask),
     .waddr_i(wa_mem_q),
     .wdata_i(WgtW'({Words{s_wgt_tdata_i}})),
-    .re_i   (issue),
+    .re_i   (wgt_re),
     .raddr_i(wa_mem_q),
     .rdata_o(wgt_rdata)
   );
