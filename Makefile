@@ -7,16 +7,19 @@ BUILD        ?= build
 JOBS         ?= $(shell nproc)
 REPORTS      := $(BUILD)/reports
 # End-to-end defaults (make sim)
-# MODEL: the committed reference model if present, else the one `make train` writes.
-REF_MODEL    := $(BUILD)/models/lenet5-fashion-mnist.ttq
-MODEL        ?= $(if $(wildcard models/lenet5-fashion-mnist.ttq),models/lenet5-fashion-mnist.ttq,$(REF_MODEL))
+# MODEL: the committed reference model (2:4-structured TTQ LeNet-5) if present, else the one
+# `make train` writes.
+REF_NAME     := lenet5-fashion-mnist-2of4.ttq
+REF_MODEL    := $(BUILD)/models/$(REF_NAME)
+MODEL        ?= $(if $(wildcard models/$(REF_NAME)),models/$(REF_NAME),$(REF_MODEL))
 DATASET      ?= fashion-mnist
 IMAGES       ?= 2000
 SEEDS        ?= 200
 CLOCK_NS     ?= 5.0
 
 .PHONY: systemc-example
-.PHONY: help deps build test sim train train-sparse train-mnist train-cifar bench regress lint synth \
+.PHONY: help deps build test sim train train-unstructured train-sparse train-mnist \
+        train-mnist-unstructured train-sweep train-cifar train-cifar-2of4 bench regress lint synth \
         synth-sweep synth-sparse data clean format
 
 help:
@@ -30,10 +33,15 @@ help:
 	@echo "  make systemc-example  one trained layer through the SystemC/TLM-2.0 platform (CPU, DMA,"
 	@echo "                    memory, Verilated array; MODEL=, SC_LAYER=, SC_VECTORS=, CLOCK_NS=);"
 	@echo "                    report in $(REPORTS)/systemc.json, docs/SYSTEMC.md"
-	@echo "  make train        train the reference Fashion-MNIST lenet5 (10 FP + 10 TTQ epochs), export"
-	@echo "                    $(BUILD)/models/lenet5-fashion-mnist.ttq, report, plots (RESUME=1 resumes)"
-	@echo "  make train-mnist  train the MNIST lenet5;  make train-cifar: CIFAR-10 resnet20 short recipe"
+	@echo "  make train        train the reference Fashion-MNIST lenet5, 2:4-structured TTQ (10 FP + 10"
+	@echo "                    TTQ epochs), export $(BUILD)/models/$(REF_NAME), report, plots"
+	@echo "                    (RESUME=1 resumes); make train-unstructured: the same at t = 0.05"
+	@echo "  make train-mnist  the MNIST lenet5 at 2:4 (train-mnist-unstructured: at t = 0.05);"
+	@echo "                    make train-cifar: CIFAR-10 resnet20 short recipe (train-cifar-2of4: at 2:4)"
 	@echo "  make train-sparse the same lenet5 recipe at 50% zero weights per layer (--ttq-sparsity 0.5)"
+	@echo "  make train-sweep  accuracy vs sparsity: lenet5 at t = 0.05, 30/50/70/90% zeros, 4:8, 2:4,"
+	@echo "                    1:4 from one shared FP phase (SWEEP_EPOCHS=$(SWEEP_EPOCHS) quantized epochs"
+	@echo "                    per point, SWEEP_FP_EPOCHS, SWEEP_POINTS); $(REPORTS)/train_sweep.json|.png"
 	@echo "  make synth        Yosys + OpenSTA sky130 estimate of the N:M array and the dense INT8 baseline"
 	@echo "                    on real layers (LIBERTY=, CLOCK_NS=, SYNTH_MODEL=, SYNTH_PARAMS=NumPes=32,...,"
 	@echo "                    SYNTH_DENSE_PARAMS=Lanes=8,..., SYNTH_RANDOM=0.9, SYNTH_RANDOM_NM=2:4|none,"
@@ -108,20 +116,49 @@ define train_model
 	  || echo "train: $(BUILD)/models/$(1)-$(2)$(4).ttq differs from the committed models/$(1)-$(2)$(4).ttq"; fi
 endef
 
+# The reference recipe: 10 FP then 10 TTQ epochs, random crop (pad 2) + flip; make train with
+# 2:4-structured ternary weights (docs/TRAINER.md, "N:M patterns"), train-unstructured with the
+# TTQ threshold t = 0.05 (the earlier reference model, ~12-16% zeros per layer).
+LENET_RECIPE := --fp-epochs 10 --ttq-epochs 10 --augment crop-flip --crop-pad 2
 train: deps $(BUILD)/CMakeCache.txt
-	$(call train_model,lenet5,fashion-mnist,--fp-epochs 10 --ttq-epochs 10 --augment crop-flip --crop-pad 2)
+	$(call train_model,lenet5,fashion-mnist,$(LENET_RECIPE) --pattern 2:4,-2of4)
+
+train-unstructured: deps $(BUILD)/CMakeCache.txt
+	$(call train_model,lenet5,fashion-mnist,$(LENET_RECIPE))
 
 # The same recipe with the TTQ threshold set for 50% zero weights per layer (instead of t = 0.05,
 # ~12% zeros): the model `make synth-sparse` times on the array (docs/SYNTHESIS.md).
 train-sparse: deps $(BUILD)/CMakeCache.txt
-	$(call train_model,lenet5,fashion-mnist,--fp-epochs 10 --ttq-epochs 10 --augment crop-flip --crop-pad 2 --ttq-sparsity 0.5,-s50)
+	$(call train_model,lenet5,fashion-mnist,$(LENET_RECIPE) --ttq-sparsity 0.5,-s50)
 
+MNIST_RECIPE := --fp-epochs 10 --ttq-epochs 10 --augment crop --crop-pad 2
 train-mnist: deps $(BUILD)/CMakeCache.txt
-	$(call train_model,lenet5,mnist,--fp-epochs 10 --ttq-epochs 10 --augment crop --crop-pad 2)
+	$(call train_model,lenet5,mnist,$(MNIST_RECIPE) --pattern 2:4,-2of4)
+
+train-mnist-unstructured: deps $(BUILD)/CMakeCache.txt
+	$(call train_model,lenet5,mnist,$(MNIST_RECIPE))
+
+# The paper's accuracy-vs-sparsity sweep (docs/TRAINER.md): LeNet-5 Fashion-MNIST at the TTQ
+# threshold t = 0.05, at 30/50/70/90% zeros and at 4:8, 2:4, 1:4, one shared FP phase of
+# SWEEP_FP_EPOCHS, then SWEEP_EPOCHS quantized epochs per point (defaults: the make train recipe).
+# -> $(REPORTS)/train_sweep.json, train_sweep.png; runs in $(BUILD)/train/sweep (finished points are reused).
+SWEEP_FP_EPOCHS ?= 10
+SWEEP_EPOCHS    ?= 10
+SWEEP_POINTS    ?= t05,s30,s50,s70,s90,nm4of8,nm2of4,nm1of4
+train-sweep: deps $(BUILD)/CMakeCache.txt
+	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-train
+	@mkdir -p $(REPORTS)
+	OMP_WAIT_POLICY=passive ./scripts/train-sweep --build $(BUILD) --fp-epochs $(SWEEP_FP_EPOCHS) \
+	  --ttq-epochs $(SWEEP_EPOCHS) --points $(SWEEP_POINTS) --seed $(TRAIN_SEED) --threads $(TRAIN_THREADS)
 
 # Short CIFAR-10 recipe (10 FP + 5 TTQ epochs, about 1 h on 2 free cores); the paper-scale recipe is in docs/TRAINER.md.
+CIFAR_RECIPE := --fp-epochs 10 --ttq-epochs 5 --lr 0.1 --lr-ttq 0.01 --weight-decay 1e-4
 train-cifar: deps $(BUILD)/CMakeCache.txt
-	$(call train_model,resnet20,cifar10,--fp-epochs 10 --ttq-epochs 5 --lr 0.1 --lr-ttq 0.01 --weight-decay 1e-4)
+	$(call train_model,resnet20,cifar10,$(CIFAR_RECIPE))
+
+# The same at 2:4 (80+ min on 2 free cores) -> resnet20-cifar10-2of4.ttq.
+train-cifar-2of4: deps $(BUILD)/CMakeCache.txt
+	$(call train_model,resnet20,cifar10,$(CIFAR_RECIPE) --pattern 2:4,-2of4)
 
 # ---- end to end (issue 5): docs/END_TO_END.md ------------------------------------------------
 # ttq-sim: every ternary layer of MODEL on the Verilated RTL over IMAGES images of DATASET's test

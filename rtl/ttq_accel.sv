@@ -227,8 +227,8 @@ module ttq_accel
   );
 
   // ---------------- sequencer ----------------
-  logic       rec_busy, s2_vld, s2_last, s2_final, wait_act;
-  logic [7:0] s2_round;
+  logic       rec_busy, s2_vld, s3_vld, s3_last, s3_final, wait_act;
+  logic [7:0] s3_round;
   ttq_seq #(.WDepth(WDepth), .WinW(WinW)) u_seq (
     .clk_i, .rst_ni,
     .start_i    (start),
@@ -247,9 +247,10 @@ module ttq_accel
     .release_o  (release_bank),
     .rel_bank_o (rel_bank),
     .s2_vld_o   (s2_vld),
-    .s2_last_o  (s2_last),
-    .s2_round_o (s2_round),
-    .s2_final_o (s2_final),
+    .s3_vld_o   (s3_vld),
+    .s3_last_o  (s3_last),
+    .s3_round_o (s3_round),
+    .s3_final_o (s3_final),
     .wait_act_o (wait_act)
   );
 
@@ -264,7 +265,8 @@ module ttq_accel
       .clk_i,
       .clear_i (start),
       .vld_i   (s2_vld),
-      .last_i  (s2_last),
+      .vld3_i  (s3_vld),
+      .last3_i (s3_last),
       .win_i   (a_rdata),
       .slots_i (slot_rdata[p*PeBits +: PeBits]),
       .p_o     (pe_p[p*AccW +: AccW]),
@@ -288,9 +290,9 @@ module ttq_accel
     .relu_i      (relu),
     .last_outs_i (last_outs),
     .nvec_i      (nvec),
-    .rec_load_i  (s2_vld && s2_last),
-    .rec_round_i (s2_round),
-    .rec_final_i (s2_final),
+    .rec_load_i  (s3_vld && s3_last),
+    .rec_round_i (s3_round),
+    .rec_final_i (s3_final),
     .rec_p_i     (pe_p),
     .rec_n_i     (pe_n),
     .rec_busy_o  (rec_busy),

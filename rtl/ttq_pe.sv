@@ -5,8 +5,9 @@
 // round the sums go to the record chain (p_o / n_o, valid in that cycle) and the accumulators
 // restart at zero. The slot select works on the SRAM words of the step (the weight and activation
 // macros' outputs, which arrive after the falling clock edge): each slot's byte and code are
-// selected in that half cycle and registered, then the masked bytes are summed into the P and N
-// trees and the accumulators in the next cycle (stage 2, where vld_i / last_i are).
+// selected in that half cycle and registered; the masked bytes are summed into the P and N trees in
+// the next cycle (stage 2, where vld_i is) and registered; the accumulators add the sums in stage 3
+// (vld3_i / last3_i), and at a round's last step p_o / n_o go to the record chain.
 module ttq_pe
 #(
   parameter int unsigned GroupSize = ttq_pkg::DefGroupSize,
@@ -20,11 +21,12 @@ module ttq_pe
 ) (
   input  logic                        clk_i,
   input  logic                        clear_i,  // start of a run
-  input  logic                        vld_i,    // a step is in this stage
-  input  logic                        last_i,   // ... and it ends the round
+  input  logic                        vld_i,    // a step is in stage 2 (its slots are summed)
+  input  logic                        vld3_i,   // a step is in stage 3 (its sums are accumulated)
+  input  logic                        last3_i,  // ... and it ends the round
   input  logic [Groups*GroupSize*8-1:0] win_i,    // activation SRAM word of the step (stage 1)
   input  logic [Slots*SlotBits-1:0]   slots_i,  // this PE's slots of the weight SRAM word
-  output logic [AccW-1:0]             p_o,      // P, N including this step (record at last_i)
+  output logic [AccW-1:0]             p_o,      // P, N including the step in stage 3
   output logic [AccW-1:0]             n_o,
   output logic [NnzW-1:0]             nnz_o     // nonzero slots of this step (0 if !vld_i)
 );
@@ -68,15 +70,23 @@ module ttq_pe
     end
   end
 
-  // Accumulators: datapath, no reset; cleared at the start of a run and after each round.
-  logic [AccW-1:0] acc_p_q, acc_n_q;
-  assign p_o = acc_p_q + AccW'(psum);
-  assign n_o = acc_n_q + AccW'(nsum);
+  // Stage 2 -> 3: the tree sums, registered (the accumulate is the next cycle's only addition).
+  // Datapath, no reset; the step's valid / last bits are control.
+  logic [SumW-1:0] psum_q, nsum_q;
   always_ff @(posedge clk_i) begin
-    if (clear_i || (vld_i && last_i)) begin
+    psum_q <= psum;
+    nsum_q <= nsum;
+  end
+
+  // Stage 3, accumulators: datapath, no reset; cleared at the start of a run and after each round.
+  logic [AccW-1:0] acc_p_q, acc_n_q;
+  assign p_o = acc_p_q + AccW'(psum_q);
+  assign n_o = acc_n_q + AccW'(nsum_q);
+  always_ff @(posedge clk_i) begin
+    if (clear_i || (vld3_i && last3_i)) begin
       acc_p_q <= '0;
       acc_n_q <= '0;
-    end else if (vld_i) begin
+    end else if (vld3_i) begin
       acc_p_q <= p_o;
       acc_n_q <= n_o;
     end

@@ -3,7 +3,8 @@
 // prefetched from the descriptor memory into a two-entry queue, so the issue decision depends only
 // on flip-flops. Issuing step s reads its slot word (weight memory, address s) and its window
 // (activation memory) in the same cycle; both arrive one cycle later and are registered by the
-// top level, and the PEs accumulate one cycle after that (stage 2).
+// top level, and the PEs sum a step's slots one cycle after that (stage 2) and accumulate the sums
+// in the next (stage 3).
 //
 // A step issues when: a descriptor is queued, vectors remain, the current vector's bank is full,
 // and, for the last step of a round, the record chain is empty and no other last step is in
@@ -34,11 +35,13 @@ module ttq_seq
   output logic [WinW:0]     a_raddr_o,    // {bank, window}
   output logic              release_o,    // the vector's bank is no longer needed
   output logic              rel_bank_o,
-  // stage 2 (PEs): the step issued two cycles ago
+  // stage 2 (PE trees): the step issued two cycles ago
   output logic              s2_vld_o,
-  output logic              s2_last_o,
-  output logic [7:0]        s2_round_o,
-  output logic              s2_final_o,   // last round of its vector
+  // stage 3 (PE accumulators, records): the step issued three cycles ago
+  output logic              s3_vld_o,
+  output logic              s3_last_o,
+  output logic [7:0]        s3_round_o,
+  output logic              s3_final_o,   // last round of its vector
   output logic              wait_act_o    // a step is ready but its vector has not arrived
 );
   // ---------------- descriptor prefetch ----------------
@@ -60,14 +63,15 @@ module ttq_seq
   logic [7:0]        round_q;
   logic [31:0]       v_q;
   logic              s1_vld_q, s1_last_q, s1_final_q, s2_vld_q, s2_last_q, s2_final_q;
-  logic [7:0]        s1_round_q, s2_round_q;
+  logic              s3_vld_q, s3_last_q, s3_final_q;
+  logic [7:0]        s1_round_q, s2_round_q, s3_round_q;
   logic              ready, final_round;
 
   assign final_round = round_q == rounds_i - 1'b1;
   assign ready  = run_i && q_cnt_q != '0 && v_q != nvec_i;
   assign pop    = ready && full_i[v_q[0]] &&
                   (!head_last || (!rec_busy_i && !(s1_vld_q && s1_last_q) &&
-                                  !(s2_vld_q && s2_last_q)));
+                                  !(s2_vld_q && s2_last_q) && !(s3_vld_q && s3_last_q)));
   assign win    = ptr_q + WinW'(head_adv);
   assign push   = infl_q;
   // Keep queued + in flight <= 2 after this cycle.
@@ -94,6 +98,7 @@ module ttq_seq
       v_q       <= '0;
       s1_vld_q  <= 1'b0;
       s2_vld_q  <= 1'b0;
+      s3_vld_q  <= 1'b0;
     end else begin
       infl_q <= rd;
       if (rd) pf_addr_q <= (32'(pf_addr_q) == 32'(nsteps_i) - 1) ? '0 : pf_addr_q + 1'b1;
@@ -116,6 +121,7 @@ module ttq_seq
       end
       s1_vld_q <= pop;
       s2_vld_q <= s1_vld_q;
+      s3_vld_q <= s2_vld_q;
     end
   end
 
@@ -127,10 +133,14 @@ module ttq_seq
     s2_last_q  <= s1_last_q;
     s2_round_q <= s1_round_q;
     s2_final_q <= s1_final_q;
+    s3_last_q  <= s2_last_q;
+    s3_round_q <= s2_round_q;
+    s3_final_q <= s2_final_q;
   end
 
   assign s2_vld_o   = s2_vld_q;
-  assign s2_last_o  = s2_last_q;
-  assign s2_round_o = s2_round_q;
-  assign s2_final_o = s2_final_q;
+  assign s3_vld_o   = s3_vld_q;
+  assign s3_last_o  = s3_last_q;
+  assign s3_round_o = s3_round_q;
+  assign s3_final_o = s3_final_q;
 endmodule

@@ -34,7 +34,7 @@ CycleStats cycle_model(const Program& prog, int64_t nvec) {
   int round = 0;
   int64_t v = 0;
   bool s1_vld = false, s1_last = false, s2_vld = false, s2_last = false, s2_final = false;
-  bool s1_final = false;
+  bool s1_final = false, s3_vld = false, s3_last = false, s3_final = false;
   // ttq_drain
   int rec_cnt = 0, fifo_cnt = 0, infl_o = 0;
   std::array<bool, kOutLatency> out_vld{};  // take pipeline: [0] = A ... [4] = S4 (result)
@@ -51,11 +51,12 @@ CycleStats cycle_model(const Program& prog, int64_t nvec) {
     const bool ready = q_cnt != 0 && v != nvec;
     const bool rec_busy = rec_cnt != 0;
     const bool pop = ready && full[size_t(v & 1)] &&
-                     (!head.last || (!rec_busy && !(s1_vld && s1_last) && !(s2_vld && s2_last)));
+                     (!head.last || (!rec_busy && !(s1_vld && s1_last) && !(s2_vld && s2_last) &&
+                                     !(s3_vld && s3_last)));
     const bool rd = q_cnt + int(infl) - int(pop) <= 1;
     const bool wait_act = ready && !full[size_t(v & 1)];
-    const bool rec_load = s2_vld && s2_last;
-    const int rec_n = s2_final ? prog.last_outs : cfg.num_pes;
+    const bool rec_load = s3_vld && s3_last;
+    const int rec_n = s3_final ? prog.last_outs : cfg.num_pes;
     const bool take = rec_cnt != 0 && fifo_cnt + infl_o < kFifoDepth;
     const bool ou_vld = out_vld[kOutLatency - 1];
     const bool pop_r = fifo_cnt != 0;
@@ -78,6 +79,7 @@ CycleStats cycle_model(const Program& prog, int64_t nvec) {
     if (pop && head.last && final_round) full[size_t(v & 1)] = false;  // release the bank
     q_cnt += int(infl) - int(pop);  // push = the read in flight arrives
     infl = rd;
+    s3_vld = s2_vld, s3_last = s2_last, s3_final = s2_final;
     s2_vld = s1_vld, s2_last = s1_last, s2_final = s1_final;
     s1_vld = pop;
     if (pop) {

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "ttq/fileio.hpp"
+#include "ttq/nm.hpp"
 
 namespace ttq {
 namespace {
@@ -156,6 +157,18 @@ uint32_t crc32_of(std::span<const uint8_t> b) {
     off += chunk;
   }
   return uint32_t(c);
+}
+
+// The N:M pattern a Conv/Linear claims, and its weights against it.
+void check_layer_nm(const std::string& who, const MatMulParams& p) {
+  try {
+    check_nm_pattern(p.nm, "nm");
+  } catch (const std::exception& e) {
+    fail(who + ": " + e.what());
+  }
+  std::string where;
+  if (!check_nm(p.weights, p.out_ch, p.fan_in, p.nm, &where))
+    fail(who + ": weights break the layer's N:M pattern " + to_string(p.nm) + ": " + where);
 }
 
 }  // namespace
@@ -354,6 +367,7 @@ void validate(const Model& m, const std::string& src) {
         if (p.weights.size() != nw)
           fail(who + ": weights has " + std::to_string(p.weights.size()) + " entries, expected " +
                std::to_string(nw));
+        check_layer_nm(who, p);
         const size_t oc = size_t(p.out_ch);
         auto need = [&](size_t got, const char* field) {
           if (got != oc)
@@ -445,6 +459,7 @@ std::vector<uint8_t> serialize(const Model& m) {
         w.u8(uint8_t(p.precision));
         w.i32(p.out_ch), w.i32(p.fan_in), w.i32(p.kh), w.i32(p.kw), w.i32(p.stride), w.i32(p.pad);
         w.u8(p.relu ? 1 : 0);
+        w.u8(uint8_t(p.nm.n)), w.u8(uint8_t(p.nm.m));
         w.f32(p.wp), w.f32(p.wn);
         if (p.precision == Precision::Ternary) {
           w.bytes(pack_codes(p.weights));
@@ -492,9 +507,9 @@ Model deserialize(std::span<const uint8_t> bytes, const std::string& src) {
          " bytes, shorter than magic + version + checksum");
   Reader hdr(bytes.subspan(4, 4), src);
   const uint32_t version = hdr.u32("version");
-  if (version != kModelVersion)
-    fail(src + ": unsupported version " + std::to_string(version) + " (this build reads version " +
-         std::to_string(kModelVersion) + ")");
+  if (version < kModelMinVersion || version > kModelVersion)
+    fail(src + ": unsupported version " + std::to_string(version) + " (this build reads versions " +
+         std::to_string(kModelMinVersion) + " to " + std::to_string(kModelVersion) + ")");
   const auto body = bytes.first(bytes.size() - 4);
   Reader tail(bytes.last(4), src);
   const uint32_t stored = tail.u32("crc32");
@@ -551,6 +566,10 @@ Model deserialize(std::span<const uint8_t> bytes, const std::string& src) {
         p.stride = r.bounded(fn + "stride", 1, kMaxDim);
         p.pad = r.bounded(fn + "pad", 0, kMaxDim);
         p.relu = r.flag(fn + "relu");
+        if (version >= 2) {  // version 1 files have no pattern: unstructured
+          p.nm.n = r.u8(fn + "nm.n");
+          p.nm.m = r.u8(fn + "nm.m");
+        }
         const size_t nw = size_t(p.out_ch) * size_t(p.fan_in);
         const size_t oc = size_t(p.out_ch);
         p.wp = r.f32(fn + "wp");

@@ -11,6 +11,7 @@
 #include "ttq/fileio.hpp"
 #include "ttq/golden.hpp"
 #include "ttq/model_io.hpp"
+#include "ttq/nm.hpp"
 
 namespace {
 
@@ -55,6 +56,7 @@ nlohmann::json layer_table(const ttq::Model& m) {
       row["fan_in"] = p.fan_in;
       row["weights"] = p.weights.size();
       row["zero_fraction"] = sparsity(p);
+      row["nm_pattern"] = ttq::to_string(p.nm);  // "none" or e.g. "2:4" (MODEL_FORMAT.md)
       if (ter) row["wp"] = p.wp, row["wn"] = p.wn;
       row["relu"] = p.relu;
       if (n.kind == ttq::NodeKind::Conv)

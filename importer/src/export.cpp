@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ttq/model_io.hpp"
+#include "ttq/nm.hpp"
 #include "ttq/onnx/graph.hpp"
 
 namespace ttq::onnx_io {
@@ -134,9 +135,13 @@ void Exporter::shortcut(size_t i) {
 }
 
 void Exporter::metadata() {
-  nlohmann::json scales = nlohmann::json::object();
-  for (size_t i = 1; i < m_.nodes.size(); ++i)
-    scales[m_.nodes[i].name] = {m_.nodes[i].q.scale, m_.nodes[i].q.is_signed};
+  nlohmann::json scales = nlohmann::json::object(), nm = nlohmann::json::object();
+  for (size_t i = 1; i < m_.nodes.size(); ++i) {
+    const Node& n = m_.nodes[i];
+    scales[n.name] = {n.q.scale, n.q.is_signed};
+    if ((n.kind == NodeKind::Conv || n.kind == NodeKind::Linear) && n.mm.precision == Precision::Ternary)
+      nm[n.name] = to_string(n.mm.nm);  // the layer's N:M pattern ("none": unstructured)
+  }
   const auto put = [&](const std::string& k, const std::string& v) {
     auto* e = mp_.add_metadata_props();
     e->set_key(k);
@@ -149,6 +154,7 @@ void Exporter::metadata() {
   std::snprintf(buf, sizeof buf, "%.9g", double(m_.nodes[0].q.scale));
   put("ttq.input_scale", buf);
   put("ttq.scales", scales.dump());  // nlohmann prints floats round-trip exactly
+  put("ttq.nm", nm.dump());
 }
 
 onnx::ModelProto Exporter::run() {

@@ -40,6 +40,7 @@ void Importer::read_metadata() {
     if (p.key() == "ttq.input_scale" && opt_.pixel_scale <= 0)
       opt_.pixel_scale = std::stof(p.value());
     if (p.key() == "ttq.scales") scales_ = nlohmann::json::parse(p.value());
+    if (p.key() == "ttq.nm") nm_ = nlohmann::json::parse(p.value());
   }
   if (opt_.pixel_scale <= 0) opt_.pixel_scale = 1.0f / 255.0f;
 }
@@ -302,7 +303,8 @@ void Importer::classify() {
       make_int8(w.w, p);
       how = "int8 (not ternary: " + bad + ")";
     }
-    const std::string nm = detect_nm(p);
+    const std::string nm = detect_nm(p, nm_.is_object() && nm_.contains(node.name)
+                                            ? nm_[node.name].get<std::string>() : std::string());
     res_.notes.push_back(node.name + ": " + how + (nm.empty() ? "" : ", " + nm));
   }
 }

@@ -84,6 +84,7 @@ class Importer {
   std::vector<float> alpha_, beta_;  // input normalization per channel
   bool input_used_ = false;
   nlohmann::json scales_;  // ttq.scales metadata
+  nlohmann::json nm_;      // ttq.nm metadata: each ternary layer's N:M pattern
   int first_matmul_ = -1;
   bool classes_given_ = false;
 };

@@ -6,6 +6,7 @@
 #include <span>
 
 #include "ttq/calibrate.hpp"
+#include "ttq/nm.hpp"
 
 namespace ttq::onnx_io {
 namespace {
@@ -125,6 +126,24 @@ void make_int8(const std::vector<float>& w, MatMulParams& p) {
                                      std::span(p.weights).subspan(o * fan, fan));
 }
 
-std::string detect_nm(MatMulParams&) { return {}; }
+std::string detect_nm(MatMulParams& p, const std::string& recorded) {
+  if (p.precision != Precision::Ternary) return {};
+  if (!recorded.empty()) {  // the exporter's record (round trip): kept if the weights obey it
+    const NmPattern r = parse_nm(recorded);
+    std::string where;
+    if (!check_nm(p.weights, p.out_ch, p.fan_in, r, &where))
+      throw std::invalid_argument("recorded N:M pattern " + recorded + " does not hold: " + where);
+    p.nm = r;
+    return r.n ? "N:M " + to_string(r) + " (recorded)" : "";
+  }
+  // The tightest of the patterns sparse hardware is built for that the weights obey.
+  for (const NmPattern c : {NmPattern{1, 4}, NmPattern{2, 4}, NmPattern{4, 8}})
+    if (check_nm(p.weights, p.out_ch, p.fan_in, c)) {
+      p.nm = c;
+      return "N:M " + to_string(c) + " (detected)";
+    }
+  p.nm = {};
+  return {};
+}
 
 }  // namespace ttq::onnx_io

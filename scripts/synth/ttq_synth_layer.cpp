@@ -166,8 +166,10 @@ int main(int argc, char** argv) {
   app.add_option("--dense-max-fan-in", dcfg.max_fan_in, "dense_accel MaxFanIn")->capture_default_str();
   app.add_option("--dense-max-out-ch", dcfg.max_out_ch, "dense_accel MaxOutCh")->capture_default_str();
   app.add_option("--dense-wgt-depth", dcfg.wgt_depth, "dense_accel WgtDepth")->capture_default_str();
-  app.add_option("--model", model, "LeNet-5 .ttq model (default: models/lenet5-fashion-mnist.ttq)");
-  app.add_option("--resnet", resnet, "ResNet-20 .ttq model (default: models/resnet20-cifar10.ttq if present)");
+  app.add_option("--model", model, "LeNet-5 .ttq model (default: models/lenet5-fashion-mnist-2of4.ttq, "
+                                   "else build/models/ the same, else models/lenet5-fashion-mnist.ttq)");
+  app.add_option("--resnet", resnet, "ResNet-20 .ttq model (default: models/resnet20-cifar10-2of4.ttq, else "
+                                     "models/resnet20-cifar10.ttq, if present)");
   app.add_flag("--random", random, "time random layers of the LeNet-5 conv2 and fc1 shapes instead of a model")
       ->excludes(app.get_option("--model"));
   app.add_option("--sparsity", sparsity, "zero fraction of the unstructured random layer")->check(CLI::Range(0.0, 1.0));
@@ -185,9 +187,12 @@ int main(int argc, char** argv) {
       layers.push_back(synthetic(false, sparsity, n, m, seed));
       layers.push_back(synthetic(true, sparsity, n, m, seed + 1));
     } else {
+      // The reference models: the 2:4 LeNet-5 (make train) first, then the unstructured one.
+      const fs::path src(TTQ_SOURCE_DIR);
       const fs::path lenet = !model.empty() ? fs::path(model)
-                                            : first_existing({fs::path(TTQ_SOURCE_DIR) / "models" / "lenet5-fashion-mnist.ttq",
-                                                              fs::path(TTQ_SOURCE_DIR) / "build" / "models" / "lenet5-fashion-mnist.ttq"});
+                                            : first_existing({src / "models" / "lenet5-fashion-mnist-2of4.ttq",
+                                                              src / "build" / "models" / "lenet5-fashion-mnist-2of4.ttq",
+                                                              src / "models" / "lenet5-fashion-mnist.ttq"});
       if (lenet.empty()) throw std::runtime_error("no LeNet-5 model: pass --model or run make train");
       if (!fs::is_regular_file(lenet)) throw std::runtime_error("--model " + lenet.string() + ": no such file");
       const ttq::Model m = ttq::load_model(lenet);
@@ -197,7 +202,9 @@ int main(int argc, char** argv) {
                                          std::to_string(fi) + " (lenet5 conv2 / fc1)");
         layers.push_back(std::move(*l));
       }
-      const fs::path rn = !resnet.empty() ? fs::path(resnet) : first_existing({fs::path(TTQ_SOURCE_DIR) / "models" / "resnet20-cifar10.ttq"});
+      const fs::path rn = !resnet.empty() ? fs::path(resnet)
+                                          : first_existing({src / "models" / "resnet20-cifar10-2of4.ttq",
+                                                            src / "models" / "resnet20-cifar10.ttq"});
       if (!rn.empty()) {
         const ttq::Model r = ttq::load_model(rn);
         for (auto [oc, fi] : {std::pair{16, 144}, std::pair{64, 576}})

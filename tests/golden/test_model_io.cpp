@@ -50,6 +50,7 @@ void require_equal(const Model& a, const Model& b) {
     REQUIRE(x.mm.a == y.mm.a);
     REQUIRE(x.mm.b == y.mm.b);
     REQUIRE(x.mm.relu == y.mm.relu);
+    REQUIRE(x.mm.nm == y.mm.nm);
     REQUIRE((x.mm.kh == y.mm.kh && x.mm.kw == y.mm.kw && x.mm.stride == y.mm.stride &&
              x.mm.pad == y.mm.pad && x.mm.fan_in == y.mm.fan_in && x.mm.out_ch == y.mm.out_ch));
     REQUIRE(x.mm.out.size() == y.mm.out.size());
@@ -83,7 +84,8 @@ Model calibrated_net() {
 
 // Offsets in tiny_linear's file, from docs/MODEL_FORMAT.md.
 constexpr size_t kNodeCount = 24, kNode1Kind = 51, kNode1Input = 57, kNode1ShapeC = 61,
-                 kNode1Signed = 77, kNode1OutCh = 79, kNode1Codes = 112, kFileSize = 170;
+                 kNode1Signed = 77, kNode1OutCh = 79, kNode1Relu = 103, kNode1Nm = 104,
+                 kNode1Codes = 114, kFileSize = 172;
 
 }  // namespace
 
@@ -109,8 +111,10 @@ TEST_CASE("file layout is the documented one", "[model_io]") {
   const auto b = serialize(m);
   REQUIRE(b.size() == kFileSize);
   CHECK(std::memcmp(b.data(), "TTQM", 4) == 0);
-  CHECK(get_u32(b, 4) == 1);
+  CHECK(get_u32(b, 4) == 2);
   CHECK(get_u32(b, kNodeCount) == 2);
+  CHECK(b[kNode1Relu] == 0);
+  CHECK((b[kNode1Nm] == 0 && b[kNode1Nm + 1] == 0));  // unstructured
   CHECK(b[kNode1Kind] == uint8_t(NodeKind::Linear));
   CHECK(get_u32(b, kNode1Input) == 0);
   CHECK(get_u32(b, kNode1ShapeC) == 3);
@@ -152,11 +156,13 @@ TEST_CASE("rejects a wrong magic and an unknown version", "[model_io]") {
   auto bad = b;
   bad[0] = 'X';
   CHECK_THROWS_WITH(deserialize(bad, "m.ttq"), Contains("m.ttq") && Contains("bad magic 'XTQM'"));
-  bad = b;
-  bad[4] = 2;
-  fix_crc(bad);
-  CHECK_THROWS_WITH(deserialize(bad, "m.ttq"),
-                    Contains("m.ttq") && Contains("unsupported version 2"));
+  for (uint8_t v : {0, 3}) {
+    bad = b;
+    bad[4] = v;
+    fix_crc(bad);
+    CHECK_THROWS_WITH(deserialize(bad, "m.ttq"),
+                      Contains("m.ttq") && Contains("unsupported version " + std::to_string(v)));
+  }
 }
 
 TEST_CASE("rejects truncation at every byte offset", "[model_io]") {
@@ -310,7 +316,7 @@ TEST_CASE("size report: about 16x smaller than fp32 for a ternary network", "[mo
   p.out.assign(256, OutParams{1, 1, 0, 8});
   const SizeReport r = size_report(m);
   CHECK(r.file_bytes == serialize(m).size());
-  CHECK(r.file_bytes == 70004);  // the figure docs/MODEL_FORMAT.md quotes
+  CHECK(r.file_bytes == 70006);  // the figure docs/MODEL_FORMAT.md quotes
   CHECK(r.ternary_weights == 262144);
   CHECK(r.int8_weights == 0);
   CHECK(r.packed_weight_bytes == 65536);

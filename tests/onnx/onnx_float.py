@@ -34,11 +34,13 @@ def _windows(x, kh, kw, stride, pads, fill):
 def conv(x, w, b, a):
     assert a.get("group", 1) == 1 and set(a.get("dilations", [1, 1])) == {1}
     o, c, kh, kw = w.shape
-    pads = a.get("pads", [0, 0, 0, 0])
-    win = _windows(x, kh, kw, a.get("strides", [1, 1]), [pads[0], pads[1], pads[2], pads[3]], 0)
-    n, _, oh, ow = win.shape[:4]
-    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * oh * ow, c * kh * kw)
-    y = (cols @ w.reshape(o, -1).T).reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
+    t, l, bo, r = a.get("pads", [0, 0, 0, 0])
+    s = a.get("strides", [1, 1])
+    xp = np.pad(x, ((0, 0), (0, 0), (t, bo), (l, r))).transpose(0, 2, 3, 1)  # NHWC
+    win = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(1, 2))[:, ::s[0], ::s[1]]
+    n, oh, ow = win.shape[:3]  # win: N, OH, OW, C, kh, kw (the weight's C, kh, kw order)
+    y = win.reshape(n * oh * ow, c * kh * kw) @ w.reshape(o, -1).T
+    y = y.reshape(n, oh, ow, o).transpose(0, 3, 1, 2)
     return y + b.reshape(1, o, 1, 1) if b is not None else y
 
 
@@ -46,6 +48,11 @@ def pool(x, a, is_max):
     assert a.get("ceil_mode", 0) == 0
     k = a["kernel_shape"]
     pads = a.get("pads", [0, 0, 0, 0])
+    n, c, h, w = x.shape
+    if list(a.get("strides", [1, 1])) == k and not any(pads) and k[0] == k[1] and h % k[0] == 0 \
+            and w % k[1] == 0:  # non-overlapping windows tile the input: a reshape
+        t = x.reshape(n, c, h // k[0], k[0], w // k[1], k[1])
+        return t.max(axis=(3, 5)) if is_max else t.mean(axis=(3, 5))
     win = _windows(x, k[0], k[1], a.get("strides", [1, 1]), pads, -np.inf if is_max else 0)
     if is_max:
         return win.max(axis=(4, 5))

@@ -65,6 +65,41 @@ TEST_CASE("reference models round-trip .ttq -> ONNX -> .ttq bit-identically", "[
   CHECK(seen >= 3);
 }
 
+TEST_CASE("N:M patterns are recorded by the export and detected without the record", "[onnx]") {
+  // The LeNet-5 reference made 2:4: in every group of 4 the 2 later nonzeros of each output are zeroed.
+  Model m = load_model(fs::path(TTQ_SOURCE_DIR) / "models" / "lenet5-fashion-mnist.ttq");
+  int made = 0;
+  for (Node& n : m.nodes) {
+    MatMulParams& p = n.mm;
+    if ((n.kind != NodeKind::Conv && n.kind != NodeKind::Linear) || p.precision != Precision::Ternary) continue;
+    for (int o = 0; o < p.out_ch; ++o)
+      for (int k0 = 0; k0 < p.fan_in; k0 += 4) {
+        int nz = 0;
+        for (int k = k0; k < std::min(p.fan_in, k0 + 4); ++k) {
+          int8_t& w = p.weights[size_t(o) * p.fan_in + k];
+          if (w != 0 && ++nz > 2) w = 0;
+        }
+      }
+    p.nm = {2, 4};
+    ++made;
+  }
+  REQUIRE(made == 3);
+  const Model b = round_trip(m);
+  for (size_t i = 0; i < m.nodes.size(); ++i) CHECK(b.nodes[i].mm.nm == m.nodes[i].mm.nm);
+  // Without the record (an ONNX file from elsewhere), the tightest pattern that holds is found,
+  // and an unstructured layer stays unstructured.
+  MatMulParams q = m.nodes[3].mm;
+  q.nm = {};
+  CHECK(onnx_io::detect_nm(q, "").find("2:4") != std::string::npos);
+  CHECK(q.nm == NmPattern{2, 4});
+  const Model orig = load_model(fs::path(TTQ_SOURCE_DIR) / "models" / "lenet5-fashion-mnist.ttq");
+  MatMulParams u = orig.nodes[3].mm;
+  CHECK(onnx_io::detect_nm(u, "").empty());
+  CHECK(u.nm == NmPattern{});
+  // A record the weights break is an error naming the group.
+  CHECK_THROWS_WITH(onnx_io::detect_nm(u, "2:4"), Catch::Contains("group"));
+}
+
 TEST_CASE("ternary detection: per layer, per channel with signed scales, refusal", "[onnx]") {
   std::mt19937 rng(12);
   std::uniform_int_distribution<int> code(-1, 1);

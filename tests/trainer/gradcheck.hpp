@@ -56,4 +56,28 @@ inline void check_gradient(const char* what, float* p, const float* analytic, si
   CHECK(max_abs > 1e-4);
 }
 
+// A linear layer on a fixed input: L(q) = sum(R .* (q * X)), so dL/dq = R * X^T.
+struct Probe {
+  Mat x, r;
+  Probe(int out, int in, int n, Rng& rng) : x(in, n), r(out, n) {
+    fill_uniform(x, rng);
+    fill_uniform(r, rng);
+  }
+  double loss(const Mat& q) const { return dot(q * x, r); }
+  Mat grad_q() const { return r * x.transpose(); }
+};
+
+// dL/dWp and dL/dWn of a ternary layer (gwp, gwn) against central differences of
+// loss_at(Wp, Wn); the difference in Wn must be large enough to pin the sign of dL/dWn.
+inline void check_scale_gradients(const std::function<double(float, float)>& loss_at, float wp,
+                                  float wn, float gwp, float gwn) {
+  const float h = 1e-2f;
+  const double fd_wp = (loss_at(wp + h, wn) - loss_at(wp - h, wn)) / (2 * h);
+  const double fd_wn = (loss_at(wp, wn + h) - loss_at(wp, wn - h)) / (2 * h);
+  INFO("dL/dWp " << gwp << " fd " << fd_wp << "; dL/dWn " << gwn << " fd " << fd_wn);
+  REQUIRE(std::fabs(fd_wn) > 1e-2);
+  CHECK(gwp == Approx(fd_wp).epsilon(1e-3).margin(1e-4));
+  CHECK(gwn == Approx(fd_wn).epsilon(1e-3).margin(1e-4));
+}
+
 }  // namespace ttq::train::test

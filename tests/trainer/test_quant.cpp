@@ -4,6 +4,8 @@
 #include <set>
 
 #include "gradcheck.hpp"
+#include "tiny_net.hpp"
+#include "ttq/nm.hpp"
 #include "ttq/trainer/layers.hpp"
 #include "ttq/trainer/net.hpp"
 #include "ttq/trainer/quant.hpp"
@@ -13,16 +15,11 @@ using namespace ttq::train;
 using namespace ttq::train::test;
 
 namespace {
-// A linear layer on a fixed input: L(q) = sum(R .* (q * X)), so dL/dq = R * X^T.
-struct Probe {
-  Mat x, r;
-  Probe(int out, int in, int n, Rng& rng) : x(in, n), r(out, n) {
-    fill_uniform(x, rng);
-    fill_uniform(r, rng);
-  }
-  double loss(const Mat& q) const { return dot(q * x, r); }
-  Mat grad_q() const { return r * x.transpose(); }
-};
+Codes thresholded(const Mat& w, float delta) {
+  Codes c;
+  threshold_codes(w, delta, c);
+  return c;
+}
 }  // namespace
 
 TEST_CASE("TTQ forward: threshold t*max|w| and q in {+Wp, 0, -Wn}", "[trainer][quant]") {
@@ -31,13 +28,14 @@ TEST_CASE("TTQ forward: threshold t*max|w| and q in {+Wp, 0, -Wn}", "[trainer][q
   const float delta = ttq_threshold(w, 0.05f, -1);
   CHECK(delta == Approx(0.05f));
   Mat q;
-  ttq_forward(w, delta, 0.7f, 0.3f, q);
+  const Codes c = thresholded(w, delta);
+  ttq_forward(c, 0.7f, 0.3f, q);
   Mat want(2, 4);
   want << 0.7f, 0, -0.3f, -0.3f, 0.7f, 0, 0, 0.7f;
   CHECK(q == want);
-  CHECK(ternary_sparsity(w, delta) == Approx(3.0 / 8));
+  CHECK(code_sparsity(c) == Approx(3.0 / 8));
   float wp = 0, wn = 0;
-  ttq_init_scales(w, delta, wp, wn);
+  ttq_init_scales(w, c, wp, wn);
   CHECK(wp == Approx((1.0 + 0.3 + 0.051) / 3));
   CHECK(wn == Approx((0.06 + 0.5) / 2));
 }
@@ -48,7 +46,7 @@ TEST_CASE("TTQ target-sparsity threshold zeroes the requested fraction", "[train
   fill_uniform(w, rng);
   for (float r : {0.3f, 0.5f, 0.9f}) {
     const float delta = ttq_threshold(w, 0.05f, r);
-    CHECK(std::fabs(ternary_sparsity(w, delta) - r) <= 1.0 / 2000);
+    CHECK(std::fabs(code_sparsity(thresholded(w, delta)) - r) <= 1.0 / 2000);
   }
 }
 
@@ -60,25 +58,21 @@ TEST_CASE("TTQ gradients: dL/dWp, dL/dWn (sign), dL/dw match the paper", "[train
   float wp = 0.8f, wn = 0.35f;  // deliberately unequal so a swapped sign or scale shows
   const float delta = ttq_threshold(w, 0.05f, -1);
   Mat q;
-  ttq_forward(w, delta, wp, wn, q);
+  const Codes c = thresholded(w, delta);
+  ttq_forward(c, wp, wn, q);
   const Mat gq = probe.grad_q();
   Mat gw;
   float gwp = 0, gwn = 0;
-  ttq_backward(w, delta, wp, wn, gq, gw, gwp, gwn);
+  ttq_backward(c, wp, wn, gq, gw, gwp, gwn);
 
   // dL/dWp and dL/dWn against central differences of the true loss (Delta does not depend on them).
-  auto loss_at = [&](float p, float n) {
-    Mat qq;
-    ttq_forward(w, delta, p, n, qq);
-    return probe.loss(qq);
-  };
-  const float h = 1e-2f;
-  const double fd_wp = (loss_at(wp + h, wn) - loss_at(wp - h, wn)) / (2 * h);
-  const double fd_wn = (loss_at(wp, wn + h) - loss_at(wp, wn - h)) / (2 * h);
-  INFO("dL/dWp " << gwp << " fd " << fd_wp << "; dL/dWn " << gwn << " fd " << fd_wn);
-  CHECK(std::fabs(fd_wn) > 1e-2);  // the test would not pin the sign otherwise
-  CHECK(gwp == Approx(fd_wp).epsilon(1e-3).margin(1e-4));
-  CHECK(gwn == Approx(fd_wn).epsilon(1e-3).margin(1e-4));
+  check_scale_gradients(
+      [&](float sp, float sn) {
+        Mat qq;
+        ttq_forward(c, sp, sn, qq);
+        return probe.loss(qq);
+      },
+      wp, wn, gwp, gwn);
   // The sign: dL/dWn is MINUS the sum of g over the negative set.
   double sum_neg = 0;
   for (Eigen::Index i = 0; i < w.size(); ++i)
@@ -115,8 +109,8 @@ TEST_CASE("TWN: Delta = 0.7 mean|w|, alpha = mean of |w| above it, straight-thro
   Mat w(5, 16);
   fill_uniform(w, rng);
   Mat q;
-  float delta = 0;
-  const float alpha = twn_forward(w, q, delta);
+  const float delta = twn_threshold(w);
+  const float alpha = twn_forward(w, thresholded(w, delta), q);
   CHECK(delta == Approx(0.7 * w.cwiseAbs().mean()));
   double s = 0;
   int n = 0;
@@ -151,38 +145,13 @@ TEST_CASE("BWN: q = mean|w| * sign(w)", "[trainer][quant][grad]") {
                  [&] { return probe.loss(qf); });
 }
 
-namespace {
-// A small net whose every layer can be checked by finite differences: conv(BN,ReLU) -> conv(BN)
-// -> add with the option-A shortcut (ReLU) -> avg pool -> linear(ReLU) -> linear. With relu =
-// false the ReLUs are left out: a finite-difference step that crosses a ReLU kink among hundreds
-// of units gives an O(1) error, and ReLU's backward is checked on kink-free inputs above.
-Net tiny_net(Quant mode, bool relu = true) {
-  Net net;
-  net.arch = "tiny";
-  net.classes = 3;
-  int x = net.add_input(1, 6, 6);
-  int c1 = net.add_conv("c1", x, 2, 3, 1, 1, true, true, false);
-  int c2 = net.add_conv("c2", c1, 4, 3, 2, 1, true, false, false);
-  int sc = net.add_shortcut("sc", c1, 2, 4);
-  int a = net.add_add("add", c2, sc, true);
-  int p = net.add_pool(Op::AvgPool, "pool", a, 3, 1);
-  int f1 = net.add_linear("f1", p, 5, false, true, false);
-  net.add_linear("f2", f1, 3, false, false, true);
-  init_weights(net, 3);
-  if (!relu)
-    for (auto& n : net.nodes) n.relu = false, n.mm.relu = false;
-  net.nodes[1].mm.quantizable = false;
-  net.ttq_t = 0.05f;
-  if (mode != Quant::Float) net.begin_quantized(mode);
-  return net;
-}
-}  // namespace
-
-TEST_CASE("whole-network backward matches finite differences (FP and TTQ)",
+TEST_CASE("whole-network backward matches finite differences (FP, TTQ, TTQ with N:M masks)",
           "[trainer][quant][grad]") {
-  for (Quant mode : {Quant::Float, Quant::TTQ}) {
-    INFO("mode " << to_string(mode));
-    Net net = tiny_net(mode, false);
+  const std::pair<Quant, ttq::NmPattern> cases[] = {
+      {Quant::Float, {}}, {Quant::TTQ, {}}, {Quant::TTQ, {2, 4}}, {Quant::TTQ, {3, 8}}};
+  for (auto [mode, pattern] : cases) {
+    INFO("mode " << to_string(mode) << " pattern " << ttq::to_string(pattern));
+    Net net = tiny_net(mode, false, pattern);
     Rng rng(11);
     Tensor x;
     x.resize(1, 4, 6, 6);
@@ -205,14 +174,21 @@ TEST_CASE("whole-network backward matches finite differences (FP and TTQ)",
       check_gradient(p.name.c_str(), p.v, g.data(), p.n, loss, 1e-3f, 12, 2e-3, 5e-2);
     }
     if (mode == Quant::TTQ) {
-      // dL/dw of each ternary layer = the paper's rule applied to dL/dq, through wnorm = w/max|w|.
+      // dL/dw of each ternary layer = the paper's rule applied to dL/dq, through wnorm = w/max|w|,
+      // on the sets of the threshold or of the N:M mask (both written out here, not taken from
+      // the layer's codes).
       for (int i : net.matmul_nodes()) {
         MatMul& m = net.nodes[size_t(i)].mm;
         if (!m.quantizable) continue;
         INFO("layer " << net.nodes[size_t(i)].name);
+        const Codes want = pattern.structured() ? reference_nm(m.w, pattern) : Codes();
         for (Eigen::Index k = 0; k < m.w.size(); ++k) {
           const float wn = m.wnorm.data()[k], g = m.gq.data()[k];
-          const float rule = wn > m.delta ? m.wp * g : wn < -m.delta ? m.wn * g : g;
+          const int c = pattern.structured() ? want.data()[k]
+                        : wn > m.delta       ? 1
+                        : wn < -m.delta      ? -1
+                                             : 0;
+          const float rule = c > 0 ? m.wp * g : c < 0 ? m.wn * g : g;
           CHECK(m.gw.data()[k] == Approx(rule / m.wmax).margin(1e-7));
         }
       }

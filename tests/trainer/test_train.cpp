@@ -238,3 +238,79 @@ TEST_CASE("resnet20 export: the golden float reference reproduces the trainer's 
   }
   CHECK(agree_int >= 6);  // 8-bit activations through 20 layers of a random net: mostly agree
 }
+
+namespace {
+// Counts the nonzeros of every group of every ternary layer of a written model (here, not with
+// ttq::check_nm): at most N, and exactly N where the latent weights were nonzero (all of them).
+void require_nm_groups(const ttq::Model& m, ttq::NmPattern p) {
+  int ternary = 0;
+  for (const auto& n : m.nodes) {
+    if (n.kind != ttq::NodeKind::Conv && n.kind != ttq::NodeKind::Linear) continue;
+    const ttq::MatMulParams& mm = n.mm;
+    INFO("layer " << n.name);
+    if (mm.precision == ttq::Precision::Int8) {
+      CHECK(mm.nm == ttq::NmPattern{});  // the first conv stays int8, unstructured
+      continue;
+    }
+    ++ternary;
+    CHECK(mm.nm == p);
+    long groups = 0, full = 0, over = 0;
+    for (int o = 0; o < mm.out_ch; ++o)
+      for (int first = 0; first < mm.fan_in; first += p.m) {
+        const int end = std::min(mm.fan_in, first + p.m);
+        int nz = 0;
+        for (int k = first; k < end; ++k)
+          nz += mm.weights[size_t(o) * size_t(mm.fan_in) + size_t(k)] != 0;
+        ++groups;
+        over += nz > p.n;
+        full += nz == std::min(p.n, end - first);
+      }
+    CHECK(over == 0);
+    CHECK(full == groups);
+  }
+  CHECK(ternary == 3);
+}
+}  // namespace
+
+TEST_CASE("N:M runs export models whose every group holds at most N nonzeros (TTQ 2:4, TWN 1:4)",
+          "[trainer][train][nm]") {
+  TrainConfig a = small_config(scratch("nm-ttq"));
+  a.pattern = "2:4";
+  a.do_export = true;
+  run_training(a);
+  require_nm_groups(ttq::load_model(a.outdir / "model.ttq"), {2, 4});
+  TrainConfig t = small_config(scratch("nm-twn"));
+  t.pattern = "1:4";
+  t.quant = "twn";
+  t.do_export = true;
+  run_training(t);
+  require_nm_groups(ttq::load_model(t.outdir / "model.ttq"), {1, 4});
+}
+
+TEST_CASE(
+    "a quantized phase started from a shared FP checkpoint (fp_from) equals a run from scratch",
+    "[trainer][train][nm]") {
+  TrainConfig full = small_config(scratch("fpfrom-full"));
+  full.pattern = "2:4";
+  full.do_export = true;
+  run_training(full);
+  TrainConfig fp = small_config(scratch("fpfrom-fp"));  // any quantized settings: FP phase only
+  fp.q_epochs = 3;
+  fp.stop_after = fp.fp_epochs;
+  run_training(fp);
+  TrainConfig from = small_config(scratch("fpfrom-q"));
+  from.pattern = "2:4";
+  from.do_export = true;
+  from.fp_from = fp.outdir / "checkpoint.bin";
+  const auto rep = run_training(from);
+  CHECK(rep["history"].size() == 2);
+  CHECK(ttq::read_file(full.outdir / "model.ttq") == ttq::read_file(from.outdir / "model.ttq"));
+  // A checkpoint of other FP settings, or not at the end of the FP phase, is refused.
+  TrainConfig bad = from;
+  bad.outdir = scratch("fpfrom-bad");
+  bad.lr_fp = 0.1;
+  CHECK_THROWS_WITH(run_training(bad), Catch::Contains("--fp-from") && Catch::Contains("lr_fp"));
+  bad.lr_fp = from.lr_fp;
+  bad.fp_from = full.outdir / "checkpoint.bin";  // taken after the TTQ epoch
+  CHECK_THROWS_WITH(run_training(bad), Catch::Contains("not at the end of the 1 full-precision"));
+}

@@ -8,7 +8,8 @@
 #include "ttq/calibrate.hpp"
 #include "ttq/golden.hpp"
 #include "ttq/model_io.hpp"
-#include "ttq/trainer/train.hpp"
+#include "ttq/nm.hpp"
+#include "ttq/trainer/batch.hpp"
 
 namespace ttq::train {
 using nlohmann::json;
@@ -79,6 +80,7 @@ Model to_model(Net& net, const std::vector<float>& ranges, const std::string& da
           const bool ttq = net.mode == Quant::TTQ;
           p.wp = ttq ? mm.wp : mm.alpha;
           p.wn = ttq ? mm.wn : mm.alpha;
+          if (net.mode != Quant::BWN) p.nm = net.pattern;
           for (size_t k = 0; k < p.weights.size(); ++k) {
             const float q = mm.q.data()[k];
             p.weights[k] = int8_t(q > 0 ? 1 : q < 0 ? -1 : 0);
@@ -117,7 +119,7 @@ Model to_model(Net& net, const std::vector<float>& ranges, const std::string& da
   return m;
 }
 
-json export_and_check(Net& net, const TrainConfig& cfg, const Dataset& train,
+json export_and_check(Net& net, const ExportOptions& cfg, const Dataset& train,
                       const std::vector<Dataset>& evals, const std::filesystem::path& path) {
   const std::vector<float> ranges =
       calibrate_ranges(net, train, cfg.calib_images, cfg.calib_percentile);
@@ -130,6 +132,18 @@ json export_and_check(Net& net, const TrainConfig& cfg, const Dataset& train,
              {{"images", std::min(cfg.calib_images, train.n)},
               {"split", train.split},
               {"percentile", cfg.calib_percentile}}}};
+  // Per weighted layer: precision, N:M pattern and zero weights, as written.
+  json layers = json::array();
+  for (const ttq::Node& n : m.nodes) {
+    if (n.kind != NodeKind::Conv && n.kind != NodeKind::Linear) continue;
+    const auto zeros = std::count(n.mm.weights.begin(), n.mm.weights.end(), int8_t{0});
+    layers.push_back({{"name", n.name},
+                      {"precision", precision_name(n.mm.precision)},
+                      {"pattern", to_string(n.mm.nm)},
+                      {"weights", n.mm.weights.size()},
+                      {"zeros", zeros}});
+  }
+  j["layers"] = layers;
   for (const Dataset& d : evals) {
     const train::EvalResult fl = train::evaluate(net, d);
     const ttq::EvalResult r = ttq::evaluate(m, d, 0, true, cfg.threads, cfg.progress);

@@ -47,9 +47,14 @@ int main(int argc, char** argv) {
   app.add_option("--ttq-sparsity", c.ttq_sparsity,
                  "if >= 0: threshold giving this sparsity instead")
       ->capture_default_str();
+  app.add_option("--pattern", c.pattern,
+                 "N:M structured ternary weights, e.g. 2:4: in every group of M consecutive "
+                 "fan-in weights the N largest |w| are nonzero (none: threshold)")
+      ->capture_default_str();
   app.add_flag("--quant-first", c.quant_first, "also quantize the first convolution");
   app.add_flag("!--fp-last", c.quant_last, "keep the last classifier full precision (int8)");
-  app.add_option("--augment", c.augment, "auto | none | crop | crop-flip (auto: crop-flip for cifar10)")
+  app.add_option("--augment", c.augment,
+                 "auto | none | crop | crop-flip (auto: crop-flip for cifar10)")
       ->capture_default_str();
   app.add_option("--crop-pad", c.crop_pad, "zero padding of the random crop")
       ->capture_default_str();
@@ -68,6 +73,9 @@ int main(int argc, char** argv) {
   app.add_option("--report", c.report, "also write the final report JSON here");
   app.add_flag("--resume", c.resume,
                "continue from OUTDIR/checkpoint.bin (same settings required)");
+  app.add_option("--fp-from", c.fp_from,
+                 "start the quantized phase from this end-of-FP-phase checkpoint of a run with the "
+                 "same FP settings (same result as training from scratch)");
   app.add_option("--stop-after", c.stop_after,
                  "stop after this many epochs, as if interrupted (0: never)")
       ->capture_default_str();

@@ -197,6 +197,21 @@ void normalize_latent(MatMul& m) {
 }
 }  // namespace
 
+void Net::select_codes(MatMul& m) const {
+  if (pattern.structured()) {
+    m.delta = 0;
+    nm_codes(m.w, pattern, m.code);  // |w| and |wnorm| rank alike; w has no rounding from the scale
+    return;
+  }
+  if (mode == Quant::TTQ) {
+    m.delta = ttq_threshold(m.wnorm, ttq_t, ttq_sparsity);
+    threshold_codes(m.wnorm, m.delta, m.code);
+  } else {
+    m.delta = twn_threshold(m.w);
+    threshold_codes(m.w, m.delta, m.code);
+  }
+}
+
 void Net::quantize_weights() {
   for (Node& n : nodes) {
     if (n.op != Op::Conv && n.op != Op::Linear) continue;
@@ -205,11 +220,12 @@ void Net::quantize_weights() {
     switch (mode) {
       case Quant::TTQ:
         normalize_latent(m);
-        m.delta = ttq_threshold(m.wnorm, ttq_t, ttq_sparsity);
-        ttq_forward(m.wnorm, m.delta, m.wp, m.wn, m.q);
+        select_codes(m);
+        ttq_forward(m.code, m.wp, m.wn, m.q);
         break;
       case Quant::TWN:
-        m.alpha = twn_forward(m.w, m.q, m.delta);
+        select_codes(m);
+        m.alpha = twn_forward(m.w, m.code, m.q);
         break;
       case Quant::BWN:
         m.alpha = bwn_forward(m.w, m.q);
@@ -228,8 +244,8 @@ void Net::begin_quantized(Quant q) {
     MatMul& m = n.mm;
     if (!m.quantizable || q != Quant::TTQ) continue;
     normalize_latent(m);
-    m.delta = ttq_threshold(m.wnorm, ttq_t, ttq_sparsity);
-    ttq_init_scales(m.wnorm, m.delta, m.wp, m.wn);
+    select_codes(m);
+    ttq_init_scales(m.wnorm, m.code, m.wp, m.wn);
     if (!m.has_bn) {
       // No batch norm after this layer (the classifier): the output scale matters, so start
       // from the mean |w| in real units and the layer computes what it computed before the
@@ -345,7 +361,7 @@ void Net::backward(const Tensor& dlogits) {
         if (need_dx) grad_commit(src, acc);
         if (quant) {
           if (mode == Quant::TTQ) {
-            ttq_backward(m.wnorm, m.delta, m.wp, m.wn, m.gq, m.gw, m.gwp, m.gwn);
+            ttq_backward(m.code, m.wp, m.wn, m.gq, m.gw, m.gwp, m.gwn);
             m.gw *= 1.0f / m.wmax;  // chain rule through wnorm = w / wmax
           } else
             m.gw = m.gq;  // TWN / BWN: straight-through estimator

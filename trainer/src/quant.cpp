@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include "ttq/nm.hpp"
+
 namespace ttq::train {
 
 Quant parse_quant(const std::string& s) {
@@ -43,26 +45,65 @@ float ttq_threshold(const Mat& w, float t, float target_sparsity) {
   return a[k - 1];
 }
 
-void ttq_forward(const Mat& w, float delta, float wp, float wn, Mat& q) {
-  q.resize(w.rows(), w.cols());
+void threshold_codes(const Mat& w, float delta, Codes& c) {
+  c.resize(w.rows(), w.cols());
   const float* src = w.data();
-  float* dst = q.data();
+  int8_t* dst = c.data();
   for (Eigen::Index i = 0; i < w.size(); ++i)
-    dst[i] = src[i] > delta ? wp : (src[i] < -delta ? -wn : 0.0f);
+    dst[i] = int8_t(src[i] > delta ? 1 : (src[i] < -delta ? -1 : 0));
 }
 
-void ttq_backward(const Mat& w, float delta, float wp, float wn, const Mat& gq, Mat& gw, float& gwp,
+void nm_codes(const Mat& w, NmPattern p, Codes& c) {
+  check_nm_pattern(p, "nm_codes");
+  if (!p.structured()) throw std::invalid_argument("nm_codes: unstructured pattern");
+  c.setZero(w.rows(), w.cols());
+  const int fan_in = int(w.cols());
+  std::vector<int> order(size_t(p.m));
+  for (Eigen::Index o = 0; o < w.rows(); ++o) {
+    const float* row = w.data() + o * fan_in;
+    int8_t* code = c.data() + o * fan_in;
+    for (int g = 0; g < nm_groups(fan_in, p.m); ++g) {
+      const int first = g * p.m, size = nm_group_size(fan_in, p.m, g);
+      const int keep = nm_group_limit(fan_in, p, g);
+      for (int k = 0; k < size; ++k) order[size_t(k)] = first + k;
+      // Larger |w| first; equal |w|: lower index first (a strict weak order, so deterministic).
+      std::partial_sort(order.begin(), order.begin() + keep, order.begin() + size,
+                        [&](int a, int b) {
+                          const float x = std::fabs(row[a]), y = std::fabs(row[b]);
+                          return x > y || (x == y && a < b);
+                        });
+      for (int k = 0; k < keep; ++k) {
+        const float v = row[order[size_t(k)]];
+        code[order[size_t(k)]] = int8_t(v > 0 ? 1 : v < 0 ? -1 : 0);
+      }
+    }
+  }
+}
+
+float code_sparsity(const Codes& c) {
+  if (c.size() == 0) return 0.0f;
+  return float((c.array() == 0).count()) / float(c.size());
+}
+
+void ttq_forward(const Codes& c, float wp, float wn, Mat& q) {
+  q.resize(c.rows(), c.cols());
+  const int8_t* src = c.data();
+  float* dst = q.data();
+  for (Eigen::Index i = 0; i < c.size(); ++i) dst[i] = src[i] > 0 ? wp : (src[i] < 0 ? -wn : 0.0f);
+}
+
+void ttq_backward(const Codes& c, float wp, float wn, const Mat& gq, Mat& gw, float& gwp,
                   float& gwn) {
-  gw.resize(w.rows(), w.cols());
-  const float* src = w.data();
+  gw.resize(c.rows(), c.cols());
+  const int8_t* src = c.data();
   const float* g = gq.data();
   float* d = gw.data();
   double sp = 0, sn = 0;
-  for (Eigen::Index i = 0; i < w.size(); ++i) {
-    if (src[i] > delta) {
+  for (Eigen::Index i = 0; i < c.size(); ++i) {
+    if (src[i] > 0) {
       d[i] = wp * g[i];
       sp += g[i];
-    } else if (src[i] < -delta) {
+    } else if (src[i] < 0) {
       d[i] = wn * g[i];
       sn += g[i];
     } else {
@@ -73,14 +114,14 @@ void ttq_backward(const Mat& w, float delta, float wp, float wn, const Mat& gq, 
   gwn = float(-sn);
 }
 
-void ttq_init_scales(const Mat& w, float delta, float& wp, float& wn) {
+void ttq_init_scales(const Mat& w, const Codes& c, float& wp, float& wn) {
   double sp = 0, sn = 0;
   size_t np = 0, nn = 0;
   for (Eigen::Index i = 0; i < w.size(); ++i) {
     const float v = w.data()[i];
-    if (v > delta)
+    if (c.data()[i] > 0)
       sp += v, ++np;
-    else if (v < -delta)
+    else if (c.data()[i] < 0)
       sn -= v, ++nn;
   }
   const double all = w.cwiseAbs().mean();
@@ -88,23 +129,16 @@ void ttq_init_scales(const Mat& w, float delta, float& wp, float& wn) {
   wn = std::max(kScaleFloor, float(nn ? sn / double(nn) : all));
 }
 
-float ternary_sparsity(const Mat& w, float delta) {
-  if (w.size() == 0) return 0.0f;
-  return float((w.array().abs() <= delta).count()) / float(w.size());
-}
+float twn_threshold(const Mat& w) { return 0.7f * w.cwiseAbs().mean(); }
 
-float twn_forward(const Mat& w, Mat& q, float& delta) {
-  delta = 0.7f * w.cwiseAbs().mean();
+float twn_forward(const Mat& w, const Codes& c, Mat& q) {
   double s = 0;
   size_t n = 0;
   for (Eigen::Index i = 0; i < w.size(); ++i)
-    if (std::fabs(w.data()[i]) > delta) s += std::fabs(w.data()[i]), ++n;
+    if (c.data()[i] != 0) s += std::fabs(w.data()[i]), ++n;
   const float alpha = n ? float(s / double(n)) : 0.0f;
   q.resize(w.rows(), w.cols());
-  for (Eigen::Index i = 0; i < w.size(); ++i) {
-    const float v = w.data()[i];
-    q.data()[i] = v > delta ? alpha : (v < -delta ? -alpha : 0.0f);
-  }
+  for (Eigen::Index i = 0; i < w.size(); ++i) q.data()[i] = alpha * float(c.data()[i]);
   return alpha;
 }
 

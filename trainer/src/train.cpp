@@ -12,6 +12,7 @@
 #include <stdexcept>
 
 #include "ttq/fileio.hpp"
+#include "ttq/nm.hpp"
 #include "ttq/progress.hpp"
 #include "ttq/trainer/export.hpp"
 #include "ttq/trainer/plots.hpp"
@@ -35,6 +36,7 @@ json TrainConfig::identity() const {
           {"schedule", schedule},
           {"ttq_t", ttq_t},
           {"ttq_sparsity", ttq_sparsity},
+          {"pattern", pattern},
           {"quant_first", quant_first},
           {"quant_last", quant_last},
           {"augment", augment},
@@ -44,60 +46,6 @@ json TrainConfig::identity() const {
           {"seed", seed},
           {"threads", threads},
           {"trace_every", trace_every}};
-}
-
-void make_batch(const Dataset& d, std::span<const int> idx, bool augment, int crop_pad, Rng* rng,
-                Tensor& x, std::vector<uint8_t>& labels, bool flip_ok) {
-  const int N = int(idx.size()), C = d.c, H = d.h, W = d.w, HW = H * W;
-  x.resize(C, N, H, W);
-  labels.resize(size_t(N));
-  for (int n = 0; n < N; ++n) {
-    const int i = idx[size_t(n)];
-    if (i < 0 || i >= d.n) throw std::out_of_range("make_batch: image index " + std::to_string(i));
-    labels[size_t(n)] = d.labels[size_t(i)];
-    const uint8_t* img = d.image(i);
-    int dy = 0, dx = 0;
-    bool flip = false;
-    if (augment) {
-      dy = int(rng->below(uint64_t(2 * crop_pad + 1))) - crop_pad;
-      dx = int(rng->below(uint64_t(2 * crop_pad + 1))) - crop_pad;
-      flip = flip_ok && rng->below(2) == 1;
-    }
-    for (int c = 0; c < C; ++c) {
-      float* dst = x.row(c) + size_t(n) * HW;
-      const uint8_t* src = img + size_t(c) * HW;
-      for (int y = 0; y < H; ++y)
-        for (int xx = 0; xx < W; ++xx) {
-          const int sy = y + dy, sx0 = xx + dx;
-          const int sx = flip ? W - 1 - sx0 : sx0;
-          dst[y * W + xx] = (sy >= 0 && sy < H && sx0 >= 0 && sx0 < W)
-                                ? float(src[sy * W + sx]) * (1.0f / 255.0f)
-                                : 0.0f;
-        }
-    }
-  }
-}
-
-EvalResult evaluate(Net& net, const Dataset& d, int batch) {
-  EvalResult r;
-  Tensor x;
-  std::vector<uint8_t> labels;
-  std::vector<int> idx;
-  double loss = 0;
-  long correct = 0;
-  for (int s = 0; s < d.n; s += batch) {
-    const int e = std::min(d.n, s + batch);
-    idx.resize(size_t(e - s));
-    for (int i = s; i < e; ++i) idx[size_t(i - s)] = i;
-    make_batch(d, idx, false, 0, nullptr, x, labels);
-    const LossResult lr = softmax_ce(net.forward(x, false), labels, nullptr);
-    loss += lr.loss_sum;
-    correct += lr.correct;
-  }
-  r.n = d.n;
-  r.loss = d.n ? loss / d.n : 0;
-  r.accuracy = d.n ? double(correct) / d.n : 0;
-  return r;
 }
 
 void sgd_step(Net& net, double lr, double momentum, double weight_decay, double scale_lr_mult) {
@@ -202,18 +150,15 @@ struct Phase {
 };
 
 json layer_state(Net& net) {
+  net.quantize_weights();  // codes of the current latent weights (forward recomputes them anyway)
   json j = json::object();
   for (int i : net.matmul_nodes()) {
     MatMul& m = net.nodes[size_t(i)].mm;
     const bool quant = m.quantizable && net.mode != Quant::Float;
-    float delta = 0;
-    if (quant && net.mode == Quant::TTQ) delta = ttq_threshold(m.w, net.ttq_t, net.ttq_sparsity);
-    // (the same set as on the normalized weights: Delta scales with max|w|)
-    if (quant && net.mode == Quant::TWN) delta = 0.7f * m.w.cwiseAbs().mean();
     json l = {{"quantized", quant}};
     if (quant && net.mode == Quant::TTQ) l["wp"] = m.wp, l["wn"] = m.wn;
     if (quant && net.mode != Quant::TTQ) l["alpha"] = m.alpha;
-    l["sparsity"] = quant && net.mode != Quant::BWN ? ternary_sparsity(m.w, delta) : 0.0f;
+    l["sparsity"] = quant && net.mode != Quant::BWN ? code_sparsity(m.code) : 0.0f;
     j[net.nodes[size_t(i)].name] = l;
   }
   return j;
@@ -251,15 +196,71 @@ void check_config(const TrainConfig& cfg) {
   if (cfg.ttq_t <= 0 || cfg.ttq_t >= 1)
     bad("--ttq-t", std::to_string(cfg.ttq_t), "must be in (0,1)");
   if (cfg.ttq_sparsity >= 1) bad("--ttq-sparsity", std::to_string(cfg.ttq_sparsity), "must be < 1");
+  try {
+    if (parse_nm(cfg.pattern).structured()) {
+      if (cfg.ttq_sparsity >= 0)
+        bad("--pattern", cfg.pattern, "and --ttq-sparsity both set the zeros: choose one");
+      if (parse_quant(cfg.quant) == Quant::BWN)
+        bad("--pattern", cfg.pattern, "needs a ternary quantizer (ttq, twn), not bwn");
+    }
+  } catch (const std::invalid_argument& e) {
+    if (std::string(e.what()).starts_with("--pattern")) throw;
+    throw std::invalid_argument(std::string("--pattern: ") + e.what());
+  }
   if (cfg.augment != "auto" && cfg.augment != "none" && cfg.augment != "crop" &&
       cfg.augment != "crop-flip")
     bad("--augment", cfg.augment, "is not one of auto, none, crop, crop-flip");
   if (cfg.crop_pad < 0) bad("--crop-pad", std::to_string(cfg.crop_pad), "must be >= 0");
+  if (cfg.resume && !cfg.fp_from.empty())
+    bad("--fp-from", cfg.fp_from.string(), "and --resume exclude each other");
   parse_quant(cfg.quant);
   if (cfg.quant == "fp" || cfg.quant == "float")
     if (cfg.q_epochs > 0)
       bad("--quant", cfg.quant, "with --ttq-epochs > 0: choose ttq, twn or bwn");
   lr_at(cfg.schedule, 1, 0, 1);
+}
+
+// Settings of the full-precision phase: a checkpoint taken at its end with these equal is the
+// state any run with them reaches (data order and augmentation depend on (seed, epoch) only).
+const char* const kFpKeys[] = {
+    "model",        "dataset",    "fp_epochs", "batch",    "lr_fp",       "momentum",
+    "weight_decay", "schedule",   "augment",   "crop_pad", "quant_first", "quant_last",
+    "train_limit",  "test_limit", "seed",      "threads",  "trace_every"};
+
+void require_same(const std::string& opt, const fs::path& ckpt, const json& have, const json& want,
+                  const std::string& key) {
+  if (!have.contains(key) || have[key] != want[key])
+    throw std::invalid_argument(opt + ": " + ckpt.string() + " was made with " + key + " = " +
+                                (have.contains(key) ? have[key].dump() : "?") + ", this run has " +
+                                want[key].dump());
+}
+
+// --resume (OUTDIR/checkpoint.bin, all settings equal) or --fp-from (an FP-phase checkpoint,
+// the full-precision settings equal): loads the state and returns the epoch to start at.
+int restore_state(const TrainConfig& cfg, Net& net, json& history, json& trace) {
+  const bool resume = cfg.resume;
+  if (!resume && cfg.fp_from.empty()) return 0;
+  const std::string opt = resume ? "--resume" : "--fp-from";
+  const fs::path ckpt = resume ? cfg.outdir / "checkpoint.bin" : cfg.fp_from;
+  if (!fs::exists(ckpt)) throw std::runtime_error(opt + ": no checkpoint at " + ckpt.string());
+  const json h = load_checkpoint(ckpt, net);
+  const json want = cfg.identity(), have = h.at("config");
+  if (resume)
+    for (auto it = want.begin(); it != want.end(); ++it)
+      require_same(opt, ckpt, have, want, it.key());
+  else
+    for (const char* key : kFpKeys) require_same(opt, ckpt, have, want, key);
+  const int next = h.at("next_epoch").get<int>();
+  if (!resume && (next != cfg.fp_epochs || net.mode != Quant::Float))
+    throw std::invalid_argument(opt + ": " + ckpt.string() + " was taken after epoch " +
+                                std::to_string(next) + " in phase " + to_string(net.mode) +
+                                ", not at the end of the " + std::to_string(cfg.fp_epochs) +
+                                " full-precision epochs");
+  history = h.at("history");
+  trace = h.at("trace");
+  std::cerr << (resume ? "resuming " : "starting from ") << ckpt.string() << " at epoch "
+            << next + 1 << "\n";
+  return next;
 }
 
 std::string fmt(double v, int prec) {
@@ -289,28 +290,14 @@ json run_training(const TrainConfig& cfg) {
                      cfg.quant_last);
   net.ttq_t = cfg.ttq_t;
   net.ttq_sparsity = cfg.ttq_sparsity;
+  net.pattern = parse_nm(cfg.pattern);
   init_weights(net, cfg.seed);
 
   const Quant qmode = parse_quant(cfg.quant);
   const int total_epochs = cfg.fp_epochs + cfg.q_epochs;
   const int iters = (train.n + cfg.batch - 1) / cfg.batch;
   json history = json::array(), trace = json::array();
-  int start_epoch = 0;
-  if (cfg.resume) {
-    if (!fs::exists(ckpt)) throw std::runtime_error("--resume: no checkpoint at " + ckpt.string());
-    const json h = load_checkpoint(ckpt, net);
-    const json want = cfg.identity(), have = h.at("config");
-    for (auto it = want.begin(); it != want.end(); ++it)
-      if (!have.contains(it.key()) || have[it.key()] != it.value())
-        throw std::invalid_argument("--resume: " + ckpt.string() + " was made with " + it.key() +
-                                    " = " +
-                                    (have.contains(it.key()) ? have[it.key()].dump() : "?") +
-                                    ", this run has " + it.value().dump());
-    start_epoch = h.at("next_epoch").get<int>();
-    history = h.at("history");
-    trace = h.at("trace");
-    std::cerr << "resuming " << ckpt.string() << " at epoch " << start_epoch + 1 << "\n";
-  }
+  const int start_epoch = restore_state(cfg, net, history, trace);
 
   const json cfg_id = cfg.identity();
   std::vector<int> perm(size_t(train.n));
@@ -395,7 +382,10 @@ json run_training(const TrainConfig& cfg) {
     report["fp_final"] = history[size_t(cfg.fp_epochs) - 1]["eval"];
   write_trace(cfg.outdir, trace);
   if (cfg.plots) write_plots(cfg.outdir, history, trace);
-  if (cfg.do_export) report["export"] = export_and_check(net, cfg, train, evals, model_path);
+  if (cfg.do_export)
+    report["export"] = export_and_check(
+        net, {cfg.dataset, cfg.calib_images, cfg.calib_percentile, cfg.threads, cfg.progress},
+        train, evals, model_path);
   write_json_atomic(cfg.outdir / "report.json", report);
   if (!cfg.report.empty()) write_json_atomic(cfg.report, report);
   return report;

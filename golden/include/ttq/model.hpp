@@ -44,16 +44,27 @@ struct QuantInfo {
 // Conv and Linear. Weights row-major [out_ch][fan_in]; for Conv the fan-in index is
 // k = (c * kh + i) * kw + j (input channel, kernel row, kernel column), as im2col orders it.
 // For Linear, fan_in = input C*H*W in CHW order, kh = kw = 1, stride = 1, pad = 0.
+// N:M structured sparsity of a layer's weights: in every group of m consecutive weights along an
+// output's fan-in (k = g*m .. g*m+m-1 in the order above; a last group of fan_in % m weights when
+// m does not divide fan_in) at most n are nonzero, at most min(n, group size) in a short last
+// group. {0, 0}: unstructured. docs/MODEL_FORMAT.md, "N:M groups"; checked by check_nm (nm.hpp).
+struct NmPattern {
+  int n = 0, m = 0;
+  bool structured() const { return m != 0; }
+  bool operator==(const NmPattern&) const = default;
+};
+
 struct MatMulParams {
   Precision precision = Precision::Ternary;
   int out_ch = 0, fan_in = 0;
   int kh = 1, kw = 1, stride = 1, pad = 0;
   bool relu = false;
-  std::vector<int8_t> weights;     // ternary: codes {-1,0,1}; int8: quantized weights
-  float wp = 0.0f, wn = 0.0f;      // ternary: learned positive scales
-  std::vector<float> w_scale;      // int8: per-out-channel dequantization scale
-  std::vector<float> a, b;         // per out channel: y_real = a * acc_real + b (BN folded)
-  std::vector<OutParams> out;      // per out channel: integer output step
+  NmPattern nm;                 // structured sparsity the weights obey ({0,0}: none)
+  std::vector<int8_t> weights;  // ternary: codes {-1,0,1}; int8: quantized weights
+  float wp = 0.0f, wn = 0.0f;   // ternary: learned positive scales
+  std::vector<float> w_scale;   // int8: per-out-channel dequantization scale
+  std::vector<float> a, b;      // per out channel: y_real = a * acc_real + b (BN folded)
+  std::vector<OutParams> out;   // per out channel: integer output step
 };
 
 struct PoolParams {

@@ -14,7 +14,10 @@
 namespace ttq {
 
 inline constexpr char kModelMagic[4] = {'T', 'T', 'Q', 'M'};
-inline constexpr uint32_t kModelVersion = 1;
+// Version written; versions kModelMinVersion..kModelVersion are read (1: no N:M pattern fields,
+// every layer unstructured).
+inline constexpr uint32_t kModelVersion = 2;
+inline constexpr uint32_t kModelMinVersion = 1;
 // Limits a file may not exceed; a count beyond them is corrupt, not a reason to allocate.
 inline constexpr int kMaxNodes = 4096;
 inline constexpr int kMaxNameLen = 256;
@@ -39,7 +42,8 @@ Shape infer_shape(const Model& m, size_t i);
 
 // Checks every node: input indices earlier than the node, input kinds and counts, shapes against
 // infer_shape, weight/parameter vector sizes, codes in {-1,0,1}, shift <= kMaxShift, matmul
-// inputs are unsigned 8-bit, fan_in <= kMaxFanIn, output signedness matches relu, finite scales.
+// inputs are unsigned 8-bit, fan_in <= kMaxFanIn, output signedness matches relu, finite scales,
+// a valid N:M pattern that every group of the weights obeys (check_nm, nm.hpp).
 // Throws std::runtime_error whose message starts with `source` and names the node and field.
 void validate(const Model& m, const std::string& source = "model");
 

@@ -22,9 +22,10 @@ bool make_ternary(const std::vector<float>& w, MatMulParams& p, double tol, std:
 // Int8 weights as the trainer's export makes them (golden quantize_int8_row per channel).
 void make_int8(const std::vector<float>& w, MatMulParams& p);
 
-// TODO(issue 12, N:M): the one place where an imported layer's N:M pattern is detected and
-// recorded (ttq::check_nm and MatMulParams::nm, branch nm-trainer). Not on main when this was
-// written: records nothing and returns an empty string.
-std::string detect_nm(MatMulParams& p);
+// The one place where an imported ternary layer's N:M pattern is set (MatMulParams::nm): the
+// pattern recorded in the file by ttq-export-onnx ("ttq.nm", so a round trip is exact; an
+// error if the weights break it), else the tightest of 1:4, 2:4, 4:8 that the weights obey
+// (ttq::check_nm), else unstructured. Returns a note for the import report ("" if none).
+std::string detect_nm(MatMulParams& p, const std::string& recorded);
 
 }  // namespace ttq::onnx_io

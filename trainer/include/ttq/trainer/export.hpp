@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <string>
 #include <vector>
 
 #include "ttq/dataset.hpp"
@@ -14,7 +15,14 @@
 
 namespace ttq::train {
 
-struct TrainConfig;
+// What the export needs from the training job's settings.
+struct ExportOptions {
+  std::string dataset;              // recorded in the model
+  int calib_images = 2000;          // training images for the activation ranges
+  double calib_percentile = 99.99;  // percentile of |activation| used as range
+  int threads = 2;                  // golden-model evaluation threads
+  bool progress = true;
+};
 
 // Per-node real-valued range of the output over the first `images` images of d (eval mode):
 // the `percentile` of |value| (max for the last node, so logits never saturate).
@@ -25,7 +33,7 @@ Model to_model(Net& net, const std::vector<float>& ranges, const std::string& da
 
 // Calibrates, builds, saves (atomically) to path, reloads and evaluates with the golden model on
 // every eval set; returns the export section of the report.
-nlohmann::json export_and_check(Net& net, const TrainConfig& cfg, const Dataset& train,
+nlohmann::json export_and_check(Net& net, const ExportOptions& cfg, const Dataset& train,
                                 const std::vector<Dataset>& evals,
                                 const std::filesystem::path& path);
 

@@ -21,7 +21,8 @@ struct MatMul {
   bool has_bias = false, has_bn = false, relu = false;
   Mat w, gw, mw;  // latent weights [cout][fan_in], grad, momentum
   float wp = 0, wn = 0, gwp = 0, gwn = 0, mwp = 0, mwn = 0;  // TTQ scales
-  float delta = 0, alpha = 0;                                // last threshold; TWN/BWN scale
+  float delta = 0, alpha = 0;  // last threshold (0 under an N:M pattern); TWN/BWN scale
+  Codes code;                  // last ternary codes (TTQ, TWN): which weights are +, 0, -
   // TTQ works on the latent weights normalized to [-1, 1] (paper, Sec. 3): wnorm = w / wmax,
   // wmax = max|w| held constant in the backward pass, so dL/dw = dL/dwnorm / wmax. Delta is
   // t * max|wnorm| = t in normalized units, i.e. t * max|w| on the raw weights.
@@ -72,6 +73,8 @@ class Net {
   std::vector<Node> nodes;
   Quant mode = Quant::Float;  // quantizer applied to quantizable layers in this phase
   float ttq_t = 0.05f, ttq_sparsity = -1.0f;
+  // N:M pattern of every quantized TTQ/TWN layer's codes ({0,0}: threshold mask instead).
+  NmPattern pattern;
   float bn_eps = 1e-5f, bn_momentum = 0.1f;
 
   // Forward pass on a batch x [in_c][N*in_h*in_w]; returns the logits [classes][N].
@@ -81,6 +84,10 @@ class Net {
   // Computes the effective weights q of every matmul layer for the current mode (forward does it
   // too).
   void quantize_weights();
+  // The codes of quantized layer m for the current mode from its current latent weights: the N:M
+  // mask of |w| if a pattern is set, else the TTQ threshold on wnorm or the TWN threshold on w.
+  // Sets m.delta and m.code (TTQ: needs m.wnorm).
+  void select_codes(MatMul& m) const;
   // Starts the quantized phase: sets mode and, for TTQ, initializes Wp/Wn from the latent weights.
   void begin_quantized(Quant q);
 

@@ -12,8 +12,8 @@
 #include <vector>
 
 #include "ttq/dataset.hpp"
+#include "ttq/trainer/batch.hpp"
 #include "ttq/trainer/net.hpp"
-#include "ttq/trainer/rng.hpp"
 
 namespace ttq::train {
 
@@ -32,6 +32,8 @@ struct TrainConfig {
   double scale_lr_mult = 0.01;
   std::string schedule = "cosine";  // cosine | step (x0.1 at 50% and 75% of each phase)
   float ttq_t = 0.05f, ttq_sparsity = -1.0f;
+  // N:M pattern of the ternary layers ("2:4", ...; "none": TTQ threshold / TWN threshold mask).
+  std::string pattern = "none";
   bool quant_first = false, quant_last = true;
   // auto (crop-flip for cifar10, none otherwise) | none | crop | crop-flip
   std::string augment = "auto";
@@ -43,6 +45,10 @@ struct TrainConfig {
   std::filesystem::path out;     // .ttq path (default outdir/model.ttq)
   std::filesystem::path report;  // extra copy of the report (e.g. build/reports/train-....json)
   bool resume = false;
+  // Start the quantized phase from this checkpoint, taken at the end of the FP phase of a run
+  // with the same full-precision settings (e.g. one with --stop-after = fp_epochs): the result
+  // is bit-identical to training from scratch, so several quantized runs can share one FP phase.
+  std::filesystem::path fp_from;
   int stop_after = 0;  // stop (as if interrupted) after this many epochs in total (0: never)
   int calib_images = 2000;
   double calib_percentile = 99.99;
@@ -52,17 +58,6 @@ struct TrainConfig {
   // The settings that determine the result (everything but output/resume/stop controls).
   nlohmann::json identity() const;
 };
-
-// One batch as the network's input: x [C][N*H*W] = pixel/255, optionally randomly cropped
-// (zero padding crop_pad) and, if flip_ok, flipped left-right with rng.
-void make_batch(const Dataset& d, std::span<const int> idx, bool augment, int crop_pad, Rng* rng,
-                Tensor& x, std::vector<uint8_t>& labels, bool flip_ok = true);
-
-struct EvalResult {
-  double loss = 0, accuracy = 0;
-  int n = 0;
-};
-EvalResult evaluate(Net& net, const Dataset& d, int batch = 500);
 
 // SGD with momentum (PyTorch form: m = mu*m + g + wd*w; w -= lr*m), weight decay on latent
 // weights only; TTQ scales updated only in a TTQ phase and projected onto [kScaleFloor, inf).
