@@ -173,7 +173,8 @@ module dense_accel #(
   logic [GrpW-1:0]    groups_q;        // groups per vector, ceil(out_ch / NumPes)
   logic [WgtAw:0]     wtotal_q;        // weight beats of the pass
   logic               shape_ok;
-  logic [WgtAw-1:0]   wa_q;            // weight beat: written while loading, read while running
+  logic [WgtAw-1:0]   wa_q, wa_d;      // weight beat: written while loading, read while running
+  logic [WgtAw-1:0]   wa_mem_q;        // its copy that drives the weight SRAM's address pins
   logic [WordW-1:0]   word_q;          // stream word within the weight beat being loaded
   logic [ChW-1:0]     pa_q;            // parameter entry being loaded
   logic [KwW-1:0]     k_q;             // beat within the group being computed
@@ -234,7 +235,6 @@ module dense_accel #(
       kw_q       <= '0;
       groups_q   <= '0;
       wtotal_q   <= '0;
-      wa_q       <= '0;
       word_q     <= '0;
       pa_q       <= '0;
       k_q        <= '0;
@@ -247,7 +247,6 @@ module dense_accel #(
         // The shape, from registers that do not change while busy (checked in StCheck).
         kw_q      <= KwW'((FanW'(fan_in) + FanW'(Lanes - 1)) / FanW'(Lanes));
         groups_q  <= GrpW'((OutW'(out_ch) + OutW'(NumPes - 1)) / OutW'(NumPes));
-        wa_q      <= '0;
         word_q    <= '0;
         pa_q      <= '0;
         k_q       <= '0;
@@ -260,9 +259,6 @@ module dense_accel #(
       end
       if (wgt_fire) begin
         word_q <= word_q == WordW'(Words - 1) ? '0 : word_q + WordW'(1);
-        if (word_q == WordW'(Words - 1)) begin
-          wa_q <= {1'b0, wa_q} == wtotal_q - (WgtAw + 1)'(1) ? '0 : wa_q + WgtAw'(1);
-        end
       end
       if (par_fire) begin
         pa_q <= pa_q + ChW'(1);
@@ -270,18 +266,38 @@ module dense_accel #(
       if (issue) begin
         k_q <= beat_last ? '0 : k_q + KwW'(1);
         if (beat_last && group_last) begin
-          wa_q  <= '0;
           rem_q <= OutW'(out_ch);
           vec_q <= vec_q + 16'd1;
-        end else begin
-          wa_q <= wa_q + WgtAw'(1);
-          if (beat_last) rem_q <= rem_q - OutW'(NumPes);
+        end else if (beat_last) begin
+          rem_q <= rem_q - OutW'(NumPes);
         end
       end
       if (res_fire && m_res_tlast_o) begin
         res_vec_q <= res_vec_q + 16'd1;
       end
     end
+  end
+
+  // Weight beat address: 0 when idle; +1 per loaded beat (wrapping to 0 after the pass's last)
+  // and per computed beat (0 after a vector's last). The macros' address pins (two per bit per
+  // macro column) get a copy without reset, so that the counter's own increment does not drive
+  // that fanout (Yosys keeps both: one has a reset, the other not).
+  always_comb begin
+    wa_d = wa_q;
+    if (state_q == StIdle) begin
+      wa_d = '0;
+    end else if (wgt_fire && word_q == WordW'(Words - 1)) begin
+      wa_d = {1'b0, wa_q} == wtotal_q - (WgtAw + 1)'(1) ? '0 : wa_q + WgtAw'(1);
+    end else if (issue) begin
+      wa_d = beat_last && group_last ? '0 : wa_q + WgtAw'(1);
+    end
+  end
+  always_ff @(posedge clk_i or negedge rst_ni) begin
+    if (!rst_ni) wa_q <= '0;
+    else         wa_q <= wa_d;
+  end
+  always_ff @(posedge clk_i) begin
+    wa_mem_q <= wa_d;
   end
 
   // Performance counters.
@@ -372,6 +388,13 @@ module dense_accel #(
     .rdata_o(act_rdata)
   );
 
+  // The weight SRAM reads in every running cycle, issued beat or not (no write then; an idle read
+  // costs the macro nothing more: its liberty charges every clock edge alike), so its read enable
+  // comes from the state register instead of the issue logic, which would have to drive a pin of
+  // every weight macro (16 x 8: 180 MHz).
+  logic wgt_re;
+  assign wgt_re = state_q == StRun;
+
   // Word w of a weight beat goes to SRAM column w (32 bits each).
   logic [WgtW-1:0] wgt_rdata;
   logic [Words-1:0] wgt_wmask;
@@ -386,10 +409,10 @@ module dense_accel #(
     .clk_i,
     .we_i   (wgt_fire),
     .wmask_i(wgt_wmask),
-    .waddr_i(wa_q),
+    .waddr_i(wa_mem_q),
     .wdata_i(WgtW'({Words{s_wgt_tdata_i}})),
-    .re_i   (issue),
-    .raddr_i(wa_q),
+    .re_i   (wgt_re),
+    .raddr_i(wa_mem_q),
     .rdata_o(wgt_rdata)
   );
 

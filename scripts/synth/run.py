@@ -286,7 +286,11 @@ def sweep_points(args) -> list[tuple[str, dict]]:
         pts.append(("dense", dict(args.dense_p)))
         for p in int_list(args.dense_pes, "--dense-pes"):
             for l in int_list(args.dense_lanes, "--dense-lanes"):
-                pts.append(("dense", {**args.dense_p, "NumPes": p, "Lanes": l}))
+                # A pass must hold one group of a MaxFanIn fan-in (ceil(MaxFanIn / Lanes) beats):
+                # fewer lanes get a deeper weight SRAM (Lanes 2 at MaxFanIn 2048: 1,024 beats).
+                beats = -(-args.dense_p["MaxFanIn"] // l)
+                depth = max(args.dense_p["WgtDepth"], 1 << (beats - 1).bit_length())
+                pts.append(("dense", {**args.dense_p, "NumPes": p, "Lanes": l, "WgtDepth": depth}))
     uniq: list[tuple[str, dict]] = []
     for k, p in pts:
         if (k, p) not in uniq:

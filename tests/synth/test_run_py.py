@@ -122,6 +122,23 @@ class Metrics(unittest.TestCase):
         self.assertGreater(h["default"]["per_mm2_logic"], 1.0)
 
 
+class Sweep(unittest.TestCase):
+    def test_points(self):
+        a = type("A", (), {"designs": "ttq,dense", "pes": "8,16", "nm": "2:4,1:4",
+                           "dense_pes": "16", "dense_lanes": "2,4,8",
+                           "ttq_p": dz.defaults("ttq"), "dense_p": dz.defaults("dense")})()
+        pts = run.sweep_points(a)
+        # defaults first, no point twice: 1 + 4 - 1 ternary, 1 + 3 - 1 dense
+        self.assertEqual(pts[0], ("ttq", dz.defaults("ttq")))
+        self.assertEqual(len(pts), 4 + 3)
+        self.assertEqual(len({json.dumps(p, sort_keys=True) + k for k, p in pts}), len(pts))
+        dense = {p["Lanes"]: p for k, p in pts if k == "dense"}
+        # one group of MaxFanIn 2048 must fit a pass: 2 lanes need 1,024 beats
+        self.assertEqual(dense[2]["WgtDepth"], 1024)
+        self.assertEqual(dense[4]["WgtDepth"], 512)
+        self.assertEqual(dense[8]["WgtDepth"], 512)
+
+
 class CommandLine(unittest.TestCase):
     def runpy(self, *args):
         return subprocess.run([sys.executable, str(ROOT / "scripts" / "synth" / "run.py"), *args],
