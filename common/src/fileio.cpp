@@ -1,7 +1,9 @@
 #include "ttq/fileio.hpp"
 
 #include <unistd.h>
+#include <zlib.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -43,6 +45,17 @@ void write_file_atomic(const fs::path& path, std::string_view text) {
 
 void write_json_atomic(const fs::path& path, const nlohmann::json& j) {
   write_file_atomic(path, j.dump(2) + "\n");
+}
+
+uint32_t checksum_crc32(std::span<const uint8_t> b) {
+  uLong c = ::crc32(0L, Z_NULL, 0);
+  size_t off = 0;
+  while (off < b.size()) {
+    const uInt chunk = uInt(std::min<size_t>(b.size() - off, 1u << 30));
+    c = ::crc32(c, b.data() + off, chunk);
+    off += chunk;
+  }
+  return uint32_t(c);
 }
 
 std::vector<uint8_t> read_file(const fs::path& path) {

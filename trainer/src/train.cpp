@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -13,6 +14,7 @@
 
 #include "ttq/fileio.hpp"
 #include "ttq/progress.hpp"
+#include "ttq/trainer/checkpoint.hpp"
 #include "ttq/trainer/export.hpp"
 #include "ttq/trainer/plots.hpp"
 
@@ -122,73 +124,46 @@ double lr_at(const std::string& schedule, double base, long it, long total) {
   throw std::invalid_argument("--schedule: unknown schedule '" + schedule + "' (cosine, step)");
 }
 
-// ---- checkpoints -------------------------------------------------------------------------------
+// ---- checkpoints (file format: checkpoint.hpp) ---------------------------------------------------
 namespace {
-constexpr char kCkptMagic[8] = {'T', 'T', 'Q', 'C', 'K', 'P', 'T', '1'};
-
 std::vector<std::pair<float*, size_t>> state_arrays(Net& net) {
   std::vector<std::pair<float*, size_t>> r;
   for (ParamRef& p : net.params()) r.emplace_back(p.v, p.n), r.emplace_back(p.m, p.n);
   for (BufferRef& b : net.buffers()) r.emplace_back(b.v, b.n);
   return r;
 }
-
-template <class T>
-void put(std::vector<uint8_t>& out, const T& v) {
-  const auto* p = reinterpret_cast<const uint8_t*>(&v);
-  out.insert(out.end(), p, p + sizeof(T));
-}
 }  // namespace
 
 void save_checkpoint(const fs::path& path, Net& net, const json& header) {
-  std::vector<uint8_t> out(kCkptMagic, kCkptMagic + 8);
   json h = header;
   h["mode"] = to_string(net.mode);
-  const std::string text = h.dump();
-  put(out, uint64_t(text.size()));
-  out.insert(out.end(), text.begin(), text.end());
-  uint64_t count = 0;
-  const auto arrays = state_arrays(net);
-  for (auto& [p, n] : arrays) count += n;
-  put(out, count);
-  for (auto& [p, n] : arrays) {
-    const auto* b = reinterpret_cast<const uint8_t*>(p);
-    out.insert(out.end(), b, b + n * sizeof(float));
-  }
-  write_file_atomic(path, out);
+  write_file_atomic(path, encode_checkpoint(h, state_arrays(net)));
 }
 
 json load_checkpoint(const fs::path& path, Net& net) {
-  const std::vector<uint8_t> in = read_file(path);
+  CheckpointData d = decode_checkpoint(read_file(path), path.string());
+  const json& h = d.header;
   auto fail = [&](const std::string& what) {
     throw std::runtime_error(path.string() + ": checkpoint " + what);
   };
-  if (in.size() < 16 || std::memcmp(in.data(), kCkptMagic, 8) != 0) fail("has a bad magic number");
-  uint64_t len = 0;
-  std::memcpy(&len, in.data() + 8, 8);
-  if (len > in.size() - 16) fail("header length " + std::to_string(len) + " exceeds the file");
-  json h;
-  try {
-    h = json::parse(in.begin() + 16, in.begin() + 16 + long(len));
-  } catch (const std::exception& e) {
-    fail(std::string("header is not valid JSON: ") + e.what());
-  }
-  net.mode = parse_quant(h.at("mode").get<std::string>());
-  size_t off = 16 + len;
-  uint64_t count = 0;
-  if (in.size() < off + 8) fail("is truncated before the state");
-  std::memcpy(&count, in.data() + off, 8);
-  off += 8;
   const auto arrays = state_arrays(net);
-  uint64_t expect = 0;
+  size_t expect = 0;
   for (auto& [p, n] : arrays) expect += n;
-  if (count != expect)
-    fail("holds " + std::to_string(count) + " floats, the network has " + std::to_string(expect));
-  if (in.size() != off + count * sizeof(float))
-    fail("size " + std::to_string(in.size()) + " does not match its float count");
+  if (d.state.size() != expect)
+    fail("holds " + std::to_string(d.state.size()) + " floats, the network has " +
+         std::to_string(expect));
+  if (!h.contains("mode") || !h["mode"].is_string()) fail("header has no \"mode\" string");
+  if (!h.contains("next_epoch") || !h["next_epoch"].is_number_integer() || h["next_epoch"] < 0)
+    fail("header has no valid \"next_epoch\"");
+  for (const char* key : {"config", "history", "trace"})
+    if (!h.contains(key)) fail(std::string("header has no \"") + key + "\"");
+  if (!h["config"].is_object() || !h["history"].is_array() || !h["trace"].is_array())
+    fail("header's config/history/trace have the wrong JSON types");
+  net.mode = parse_quant(h["mode"].get<std::string>());
+  size_t off = 0;
   for (auto& [p, n] : arrays) {
-    std::memcpy(p, in.data() + off, n * sizeof(float));
-    off += n * sizeof(float);
+    std::copy_n(d.state.data() + off, n, p);
+    off += n;
   }
   return h;
 }

@@ -18,6 +18,9 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view text)
 // Pretty-printed JSON (2-space indent), atomically.
 void write_json_atomic(const std::filesystem::path& path, const nlohmann::json& j);
 
+// zlib's CRC-32 of any length (the checksum of the .ttq model and the trainer checkpoint).
+uint32_t checksum_crc32(std::span<const uint8_t> bytes);
+
 // Reads a whole file; throws naming the path if it cannot be opened.
 std::vector<uint8_t> read_file(const std::filesystem::path& path);
 
