@@ -530,6 +530,17 @@ CYCLE_MODEL_PARAMS = {"RowBytes": "--row-bytes", "WinRows": "--win-rows",
                       "MaxFanIn": "--max-fan-in", "MaxOuts": "--max-outs", "OpDepth": "--op-depth"}
 
 
+def check_model(build: Path, model: str) -> None:
+    """Reads --model with the layer tool before any synthesis starts, so a missing, truncated,
+    corrupted or wrong-version .ttq fails at once, with the reader's message naming the file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        r = subprocess.run([str(layer_tool(build)), "--pes", "8", "--lanes", "4", "--model", model,
+                            "--out", str(Path(tmp) / "layer.json")], capture_output=True, text=True)
+    if r.returncode != 0:
+        msg = (r.stderr.strip().splitlines() or ["exit code %d" % r.returncode])[-1]
+        raise SynthError(f"--model / SYNTH_MODEL {model}: {msg}")
+
+
 def layer_source(args) -> list[str]:
     """The layer tool's options for the layer to time: a model, a random layer, or the default."""
     if args.random_sparsity is not None:
@@ -1079,6 +1090,8 @@ def main() -> int:
         raise SynthError(f"--model / SYNTH_MODEL {args.model!r}: no such file")
     if not (0.1 <= args.clock_ns <= 1000):
         raise SynthError(f"--clock-ns / CLOCK_NS: {args.clock_ns} is not a period in ns (0.1..1000)")
+    if args.cmd in ("synth", "sweep") and args.model:
+        check_model(Path(args.build).resolve(), args.model)
     for tool in ("yosys", "sta") + (("gnuplot",) if args.cmd == "sweep" else ()):
         if shutil.which(tool) is None:
             raise SynthError(f"{tool} not found on PATH (run `make deps`)")

@@ -200,6 +200,10 @@ std::vector<Dataset> eval_sets(const TrainConfig& cfg) {
   std::vector<Dataset> r;
   for (const auto& s : splits) {
     Dataset d = load_dataset(cfg.dataset, s, cfg.data_dir);
+    if (cfg.test_limit > d.n)
+      throw std::invalid_argument("--test-limit " + std::to_string(cfg.test_limit) + ": the " +
+                                  d.name + " " + d.split + " split has only " +
+                                  std::to_string(d.n) + " images");
     if (cfg.test_limit > 0) {
       const std::string split = d.split;
       d = head(d, cfg.test_limit);
@@ -230,6 +234,15 @@ void check_config(const TrainConfig& cfg) {
       cfg.augment != "crop-flip")
     bad("--augment", cfg.augment, "is not one of auto, none, crop, crop-flip");
   if (cfg.crop_pad < 0) bad("--crop-pad", std::to_string(cfg.crop_pad), "must be >= 0");
+  if (cfg.train_limit < 0)
+    bad("--train-limit", std::to_string(cfg.train_limit), "must be >= 0 (0: all)");
+  if (cfg.test_limit < 0)
+    bad("--test-limit", std::to_string(cfg.test_limit), "must be >= 0 (0: all)");
+  if (cfg.stop_after < 0) bad("--stop-after", std::to_string(cfg.stop_after), "must be >= 0");
+  if (cfg.calib_images < 1)
+    bad("--calib-images", std::to_string(cfg.calib_images), "must be >= 1");
+  if (!(cfg.calib_percentile > 0 && cfg.calib_percentile <= 100))
+    bad("--calib-percentile", std::to_string(cfg.calib_percentile), "must be in (0, 100]");
   parse_quant(cfg.quant);
   if (cfg.quant == "fp" || cfg.quant == "float")
     if (cfg.q_epochs > 0)
@@ -252,8 +265,17 @@ json run_training(const TrainConfig& cfg) {
   Eigen::setNbThreads(1);  // parallelism comes from par_gemm (gemm.hpp) and the layer loops
   const fs::path ckpt = cfg.outdir / "checkpoint.bin";
   const fs::path model_path = cfg.out.empty() ? cfg.outdir / "model.ttq" : cfg.out;
+  // Unwritable outputs fail now, not after the first epoch.
+  ensure_writable_dir(cfg.outdir, "--outdir");
+  if (cfg.do_export) ensure_writable_dir(model_path.parent_path(), "--out " + model_path.string());
+  if (!cfg.report.empty())
+    ensure_writable_dir(cfg.report.parent_path(), "--report " + cfg.report.string());
 
   Dataset train = load_dataset(cfg.dataset, "train", cfg.data_dir);
+  if (cfg.train_limit > train.n)
+    throw std::invalid_argument("--train-limit " + std::to_string(cfg.train_limit) + ": the " +
+                                train.name + " " + train.split + " split has only " +
+                                std::to_string(train.n) + " images");
   if (cfg.train_limit > 0) train = head(train, cfg.train_limit);
   std::vector<Dataset> evals = eval_sets(cfg);
   const bool augment = cfg.augment == "crop-flip" || cfg.augment == "crop" ||
