@@ -3,7 +3,8 @@
 # Run twice, the second run installs nothing.
 set -euo pipefail
 pkgs=(build-essential cmake verilator yosys opensta libsystemc-dev libeigen3-dev catch2
-      libcli11-dev nlohmann-json3-dev dataset-fashion-mnist zlib1g-dev gnuplot-nox python3 curl ccache)
+      libcli11-dev nlohmann-json3-dev dataset-fashion-mnist zlib1g-dev gnuplot-nox python3 curl ccache
+      clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
