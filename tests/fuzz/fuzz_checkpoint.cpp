@@ -5,6 +5,8 @@
 #include <cstring>
 #include <vector>
 
+#include <new>
+
 #include "fuzz_target.hpp"
 #include "ttq/fileio.hpp"
 #include "ttq/trainer/checkpoint.hpp"
@@ -18,6 +20,8 @@ bool ttq_fuzz_one(std::span<const uint8_t> data) {
   ttq::train::CheckpointData d;
   try {
     d = ttq::train::decode_checkpoint(bytes, "fuzz.ckpt");
+  } catch (const std::bad_alloc&) {
+    throw;  // an allocation the file's real size did not justify: a finding, not a clean error
   } catch (const std::exception&) {
     return false;
   }
