@@ -365,6 +365,10 @@ case ${1:-} in
       res=$("$0" "$n" 2>&1); rc=$?
       exitc=$(sed -n 's/^exit: //p' <<<"$res" | head -1)
       msg=$(grep -m1 -E '^(message|SKIPPED|FAIL|exit: 1[34][03] after)' <<<"$res" | sed 's/^message: //; s/|/\\|/g; s#/tmp/ttq-bad-input\.[A-Za-z0-9]*#$T#g' | cut -c1-200)
+      msg=$(sed -E 's/\.tmp\.[0-9]+\.[0-9]+/.tmp.<pid>.<n>/g' <<<"$msg")
+      if [[ $exitc == *after* ]]; then
+        exitc=${exitc%% *}; msg="ended by the signal: no output written, the earlier one intact, no temp file"
+      fi
       [[ $rc -eq 0 ]] || msg="**$( [[ $rc -eq 77 ]] && echo skipped || echo FAILED)**: $msg"
       echo "| ${n%%-*} | ${CASES[$n]} | $exitc | $msg |"
     done ;;
