@@ -19,6 +19,7 @@ export OMP_WAIT_POLICY=passive
 # A tiny configuration: 2 full-precision + 2 TTQ epochs of 512 images, export on 100 test images.
 CFG=(--fp-epochs 2 --ttq-epochs 2 --train-limit 512 --test-limit 100 --batch 64
      --calib-images 64 --threads 1 --seed 3 --no-plots --no-progress)
+EPOCHS=4
 W=$(mktemp -d /tmp/ttq-crash-train.XXXXXX)
 trap 'rm -rf "$W"' EXIT
 die() { echo "FAIL: $*"; exit 1; }
@@ -47,7 +48,11 @@ for ((k = 1; k <= KILLS; ++k)); do
   # the model write (the run then finishes its epochs first, so later kills land in the export).
   if ((k % 4 == 2)); then kind=1; elif ((k > KILLS * 4 / 5 && k % 2 == 1)); then kind=2; else kind=0; fi
   case $kind in
-    0) delay_ms=$((RANDOM % ref_ms))
+    0) # a moment within what is left of the run: epochs not yet checkpointed, plus the export
+       done_epochs=$(python3 -c "import json,sys; print(len(json.load(open(sys.argv[1]))))" \
+                     "$run/metrics.json" 2>/dev/null || echo 0)
+       left_ms=$((ref_ms * (EPOCHS - done_epochs + 1) / (EPOCHS + 1)))
+       delay_ms=$(((RANDOM * 32768 + RANDOM) % left_ms))
        "$TRAIN" "${CFG[@]}" --outdir "$run" "${resume[@]}" >"$W/run.log" 2>&1 &
        pid=$!
        sleep "$(printf '%d.%03d' $((delay_ms / 1000)) $((delay_ms % 1000)))"
@@ -59,7 +64,7 @@ for ((k = 1; k <= KILLS; ++k)); do
     2) TTQ_KILL_IN_WRITE=model.ttq "$TRAIN" "${CFG[@]}" --outdir "$run" "${resume[@]}" >"$W/run.log" 2>&1
        rc=$?; what="halfway through writing model.ttq" ;;
   esac
-  next=$(grep -o 'resuming .* at epoch [0-9]*' "$W/run.log" | grep -o '[0-9]*$' || echo 1)
+  next=$(grep -o 'resuming .* at epoch [0-9]*' "$W/run.log" | grep -o '[0-9]*$' || echo '1 or before its resume')
   if [[ $rc -eq 137 ]]; then
     ((++hits[kind]))
     echo "kill $k: SIGKILL $what (run started at epoch $next)"
