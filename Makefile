@@ -18,6 +18,7 @@ SEEDS        ?= 200
 CLOCK_NS     ?= 5.0
 
 .PHONY: systemc-example
+.PHONY: test-sanitize fuzz check-all
 .PHONY: help deps build test sim train train-unstructured train-sparse train-mnist \
         train-mnist-unstructured train-sweep train-cifar train-cifar-2of4 bench regress lint synth \
         synth-sweep synth-sparse data clean format
@@ -30,6 +31,11 @@ help:
 	@echo "                    DATASET=, default fashion-mnist; IMAGES=N|all, default $(IMAGES));"
 	@echo "                    table + $(REPORTS)/sim.json"
 	@echo "  make test         build everything and run the Catch2/ctest regression"
+	@echo "  make test-sanitize  the same suite built with ASan + UBSan (any report fatal) in"
+	@echo "                    $(SAN_BUILD)/ (docs/RELIABILITY.md)"
+	@echo "  make fuzz         libFuzzer on the .ttq, IDX, CIFAR-10 and checkpoint readers, FUZZ_SECONDS"
+	@echo "                    each (default $(FUZZ_SECONDS)) under ASan/UBSan; $(REPORTS)/fuzz.json"
+	@echo "  make check-all    make test, make test-sanitize and the long reliability tests"
 	@echo "  make systemc-example  one trained layer through the SystemC/TLM-2.0 platform (CPU, DMA,"
 	@echo "                    memory, Verilated array; MODEL=, SC_LAYER=, SC_VECTORS=, CLOCK_NS=);"
 	@echo "                    report in $(REPORTS)/systemc.json, docs/SYSTEMC.md"
@@ -77,6 +83,33 @@ test: build
 
 data:
 	@./scripts/get-data
+
+# ---- reliability (issue 15): docs/RELIABILITY.md --------------------------------------------
+# test-sanitize: every C++ target and ctest in its own build directory with
+# -fsanitize=address,undefined -fno-sanitize-recover=all (any report fails the test).
+SAN_BUILD    ?= build-asan
+SAN_ENV      := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+test-sanitize: deps
+	@cmake -S . -B $(SAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTTQ_SANITIZE=ON >/dev/null
+	@env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS cmake --build $(SAN_BUILD) -j $(JOBS)
+	@$(SAN_ENV) ctest --test-dir $(SAN_BUILD) --output-on-failure -j $(JOBS) $(SAN_CTEST_FLAGS)
+
+# fuzz: each libFuzzer target (tests/fuzz/) for FUZZ_SECONDS under ASan/UBSan, built with clang
+# in $(FUZZ_BUILD)/; table + $(REPORTS)/fuzz.json. FUZZ_TARGETS= picks some (ttq idx cifar checkpoint).
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   ?= build-fuzz
+FUZZ_TARGETS ?=
+fuzz: deps
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_CXX_COMPILER=clang++ -DTTQ_FUZZ=ON \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@env -u MAKEFLAGS -u MAKELEVEL -u MFLAGS cmake --build $(FUZZ_BUILD) -j $(JOBS) \
+	  --target fuzz-ttq fuzz-idx fuzz-cifar fuzz-checkpoint
+	@mkdir -p $(REPORTS)
+	@./scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS) $(REPORTS)/fuzz.json $(FUZZ_TARGETS)
+
+# check-all: the regression, the sanitizer run and the long variants (ctest label "long").
+check-all: test test-sanitize
+	@ctest --test-dir $(BUILD) --output-on-failure -L long -C long
 
 clean:
 	rm -rf $(BUILD)

@@ -5,7 +5,9 @@ set -euo pipefail
 pkgs=(build-essential cmake verilator yosys opensta libsystemc-dev libeigen3-dev catch2
       libcli11-dev nlohmann-json3-dev dataset-fashion-mnist zlib1g-dev gnuplot-nox python3 curl ccache iverilog
       # ONNX import / export (importer/) and its tests (python3-onnx's helper API, numpy on OpenBLAS)
-      libonnx-dev libprotobuf-dev python3-onnx libopenblas0-pthread)
+      libonnx-dev libprotobuf-dev python3-onnx libopenblas0-pthread
+      # libFuzzer and the sanitizer runtimes (make fuzz, make test-sanitize)
+      clang libclang-rt-14-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

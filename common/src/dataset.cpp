@@ -18,6 +18,7 @@ namespace {
 // Upper bounds on what a header may claim, so a corrupt count never drives an allocation.
 constexpr uint64_t kMaxImages = 10'000'000;
 constexpr uint32_t kMaxSide = 4096;
+constexpr uint64_t kMaxPixels = uint64_t{1} << 32;  // 4 GiB of pixels in one file
 
 struct GzCloser {
   void operator()(gzFile_s* f) const { gzclose(f); }
@@ -162,6 +163,10 @@ Dataset load_idx(const fs::path& images, const fs::path& labels) {
     if (rows == 0 || rows > kMaxSide || cols == 0 || cols > kMaxSide)
       throw std::runtime_error(images.string() + ": image size " + std::to_string(rows) + "x" +
                                std::to_string(cols) + " out of range");
+    if (uint64_t(n) * rows * cols > kMaxPixels)
+      throw std::runtime_error(images.string() + ": " + std::to_string(n) + " images of " +
+                               std::to_string(rows) + "x" + std::to_string(cols) +
+                               " exceed the 4 GiB limit of one file");
     d.n = int(n);
     d.h = int(rows);
     d.w = int(cols);

@@ -148,17 +148,6 @@ class Reader {
   std::string src_;
 };
 
-uint32_t crc32_of(std::span<const uint8_t> b) {
-  uLong c = crc32(0L, Z_NULL, 0);
-  size_t off = 0;
-  while (off < b.size()) {
-    const uInt chunk = uInt(std::min<size_t>(b.size() - off, 1u << 30));
-    c = crc32(c, b.data() + off, chunk);
-    off += chunk;
-  }
-  return uint32_t(c);
-}
-
 // The N:M pattern a Conv/Linear claims, and its weights against it.
 void check_layer_nm(const std::string& who, const MatMulParams& p) {
   try {
@@ -487,7 +476,7 @@ std::vector<uint8_t> serialize(const Model& m) {
         break;
     }
   }
-  w.u32(crc32_of(w.buf));
+  w.u32(checksum_crc32(w.buf));
   return std::move(w.buf);
 }
 
@@ -513,7 +502,7 @@ Model deserialize(std::span<const uint8_t> bytes, const std::string& src) {
   const auto body = bytes.first(bytes.size() - 4);
   Reader tail(bytes.last(4), src);
   const uint32_t stored = tail.u32("crc32");
-  const uint32_t computed = crc32_of(body);
+  const uint32_t computed = checksum_crc32(body);
   if (stored != computed)
     fail(src + ": checksum mismatch: stored crc32 " + hex32(stored) + ", computed " +
          hex32(computed) + " over " + std::to_string(body.size()) +

@@ -81,8 +81,7 @@ int run(int argc, char** argv) {
                  "mnist, fashion-mnist or cifar10 (default: the model's own dataset)");
   app.add_option("--split", split, "train, test (cifar10 also: heldout)")->capture_default_str();
   app.add_option("--data-dir", data_dir, "dataset directory searched first");
-  app.add_option("--images", images, "evaluate the first N images (0 = all)")
-      ->check(CLI::NonNegativeNumber);
+  app.add_option("--images", images, "evaluate the first N images (0 = all)");
   app.add_option("--threads", threads, "worker threads")
       ->capture_default_str()
       ->check(CLI::Range(1, 64));
@@ -97,6 +96,10 @@ int run(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 1;
   }
+  if (images < 0)
+    throw std::invalid_argument("--images " + std::to_string(images) + ": must be >= 0 (0 = all)");
+  if (!json_out.empty())
+    ttq::ensure_writable_dir(std::filesystem::path(json_out).parent_path(), "--json " + json_out);
 
   const ttq::Model m = ttq::load_model(model_path);
   if (dataset.empty()) dataset = m.dataset;
@@ -118,6 +121,9 @@ int run(int argc, char** argv) {
   std::optional<std::filesystem::path> dir;
   if (data_dir) dir = *data_dir;
   const ttq::Dataset d = ttq::load_dataset(dataset, split, dir);
+  if (images > d.n)
+    throw std::invalid_argument("--images " + std::to_string(images) + ": the " + d.name + " " +
+                                d.split + " split has only " + std::to_string(d.n) + " images");
   const auto t0 = std::chrono::steady_clock::now();
   std::vector<ttq::ImagePrediction> rows;
   const ttq::EvalResult r =
@@ -157,6 +163,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ttq::remove_temp_files_on_signals();
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {

@@ -26,6 +26,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -51,6 +52,17 @@ def layer_tool(build: Path) -> Path:
         if r.returncode != 0 or not exe.is_file():
             raise SynthError(f"cannot build {exe}:\n{(r.stdout + r.stderr)[-2000:]}")
     return exe
+
+
+def check_model(build: Path, model: str) -> None:
+    """Reads --model with the layer tool before any synthesis starts, so a missing, truncated,
+    corrupted or wrong-version .ttq fails at once, with the reader's message naming the file."""
+    with tempfile.TemporaryDirectory() as tmp:
+        r = subprocess.run([str(layer_tool(build)), "--model", model,
+                            "--out", str(Path(tmp) / "layer.json")], capture_output=True, text=True)
+    if r.returncode != 0:
+        msg = (r.stderr.strip().splitlines() or ["exit code %d" % r.returncode])[-1]
+        raise SynthError(f"--model / SYNTH_MODEL {model}: {msg}")
 
 
 def layer_sources(args) -> dict[str, list[str]]:
@@ -474,6 +486,8 @@ def main() -> int:
         print(json.dumps({"ttq": args.ttq_p, "dense": args.dense_p,
                           "layer_sets": layer_sources(args)}))
         return 0
+    if args.cmd in ("synth", "sweep") and args.model:
+        check_model(Path(args.build).resolve(), args.model)
     for tool in ("yosys", "sta") + (("gnuplot",) if args.cmd == "sweep" else ()):
         if shutil.which(tool) is None:
             raise SynthError(f"{tool} not found on PATH (run `make deps`)")

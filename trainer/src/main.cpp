@@ -7,6 +7,7 @@
 #include <exception>
 #include <iostream>
 
+#include "ttq/fileio.hpp"
 #include "ttq/trainer/train.hpp"
 
 int main(int argc, char** argv) {
@@ -97,6 +98,7 @@ int main(int argc, char** argv) {
     return app.exit(e);
   }
   c.plots = !no_plots, c.progress = !no_progress, c.do_export = !no_export;
+  ttq::remove_temp_files_on_signals();
   if (!data_dir.empty()) c.data_dir = data_dir;
   try {
     const nlohmann::json r = ttq::train::run_training(c);

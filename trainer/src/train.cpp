@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include <Eigen/Core>
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -14,6 +15,7 @@
 #include "ttq/fileio.hpp"
 #include "ttq/nm.hpp"
 #include "ttq/progress.hpp"
+#include "ttq/trainer/checkpoint.hpp"
 #include "ttq/trainer/export.hpp"
 #include "ttq/trainer/plots.hpp"
 
@@ -70,73 +72,46 @@ double lr_at(const std::string& schedule, double base, long it, long total) {
   throw std::invalid_argument("--schedule: unknown schedule '" + schedule + "' (cosine, step)");
 }
 
-// ---- checkpoints -------------------------------------------------------------------------------
+// ---- checkpoints (file format: checkpoint.hpp) ---------------------------------------------------
 namespace {
-constexpr char kCkptMagic[8] = {'T', 'T', 'Q', 'C', 'K', 'P', 'T', '1'};
-
 std::vector<std::pair<float*, size_t>> state_arrays(Net& net) {
   std::vector<std::pair<float*, size_t>> r;
   for (ParamRef& p : net.params()) r.emplace_back(p.v, p.n), r.emplace_back(p.m, p.n);
   for (BufferRef& b : net.buffers()) r.emplace_back(b.v, b.n);
   return r;
 }
-
-template <class T>
-void put(std::vector<uint8_t>& out, const T& v) {
-  const auto* p = reinterpret_cast<const uint8_t*>(&v);
-  out.insert(out.end(), p, p + sizeof(T));
-}
 }  // namespace
 
 void save_checkpoint(const fs::path& path, Net& net, const json& header) {
-  std::vector<uint8_t> out(kCkptMagic, kCkptMagic + 8);
   json h = header;
   h["mode"] = to_string(net.mode);
-  const std::string text = h.dump();
-  put(out, uint64_t(text.size()));
-  out.insert(out.end(), text.begin(), text.end());
-  uint64_t count = 0;
-  const auto arrays = state_arrays(net);
-  for (auto& [p, n] : arrays) count += n;
-  put(out, count);
-  for (auto& [p, n] : arrays) {
-    const auto* b = reinterpret_cast<const uint8_t*>(p);
-    out.insert(out.end(), b, b + n * sizeof(float));
-  }
-  write_file_atomic(path, out);
+  write_file_atomic(path, encode_checkpoint(h, state_arrays(net)));
 }
 
 json load_checkpoint(const fs::path& path, Net& net) {
-  const std::vector<uint8_t> in = read_file(path);
+  CheckpointData d = decode_checkpoint(read_file(path), path.string());
+  const json& h = d.header;
   auto fail = [&](const std::string& what) {
     throw std::runtime_error(path.string() + ": checkpoint " + what);
   };
-  if (in.size() < 16 || std::memcmp(in.data(), kCkptMagic, 8) != 0) fail("has a bad magic number");
-  uint64_t len = 0;
-  std::memcpy(&len, in.data() + 8, 8);
-  if (len > in.size() - 16) fail("header length " + std::to_string(len) + " exceeds the file");
-  json h;
-  try {
-    h = json::parse(in.begin() + 16, in.begin() + 16 + long(len));
-  } catch (const std::exception& e) {
-    fail(std::string("header is not valid JSON: ") + e.what());
-  }
-  net.mode = parse_quant(h.at("mode").get<std::string>());
-  size_t off = 16 + len;
-  uint64_t count = 0;
-  if (in.size() < off + 8) fail("is truncated before the state");
-  std::memcpy(&count, in.data() + off, 8);
-  off += 8;
   const auto arrays = state_arrays(net);
-  uint64_t expect = 0;
+  size_t expect = 0;
   for (auto& [p, n] : arrays) expect += n;
-  if (count != expect)
-    fail("holds " + std::to_string(count) + " floats, the network has " + std::to_string(expect));
-  if (in.size() != off + count * sizeof(float))
-    fail("size " + std::to_string(in.size()) + " does not match its float count");
+  if (d.state.size() != expect)
+    fail("holds " + std::to_string(d.state.size()) + " floats, the network has " +
+         std::to_string(expect));
+  if (!h.contains("mode") || !h["mode"].is_string()) fail("header has no \"mode\" string");
+  if (!h.contains("next_epoch") || !h["next_epoch"].is_number_integer() || h["next_epoch"] < 0)
+    fail("header has no valid \"next_epoch\"");
+  for (const char* key : {"config", "history", "trace"})
+    if (!h.contains(key)) fail(std::string("header has no \"") + key + "\"");
+  if (!h["config"].is_object() || !h["history"].is_array() || !h["trace"].is_array())
+    fail("header's config/history/trace have the wrong JSON types");
+  net.mode = parse_quant(h["mode"].get<std::string>());
+  size_t off = 0;
   for (auto& [p, n] : arrays) {
-    std::memcpy(p, in.data() + off, n * sizeof(float));
-    off += n * sizeof(float);
+    std::copy_n(d.state.data() + off, n, p);
+    off += n;
   }
   return h;
 }
@@ -170,6 +145,10 @@ std::vector<Dataset> eval_sets(const TrainConfig& cfg) {
   std::vector<Dataset> r;
   for (const auto& s : splits) {
     Dataset d = load_dataset(cfg.dataset, s, cfg.data_dir);
+    if (cfg.test_limit > d.n)
+      throw std::invalid_argument("--test-limit " + std::to_string(cfg.test_limit) + ": the " +
+                                  d.name + " " + d.split + " split has only " +
+                                  std::to_string(d.n) + " images");
     if (cfg.test_limit > 0) {
       const std::string split = d.split;
       d = head(d, cfg.test_limit);
@@ -213,6 +192,15 @@ void check_config(const TrainConfig& cfg) {
   if (cfg.crop_pad < 0) bad("--crop-pad", std::to_string(cfg.crop_pad), "must be >= 0");
   if (cfg.resume && !cfg.fp_from.empty())
     bad("--fp-from", cfg.fp_from.string(), "and --resume exclude each other");
+  if (cfg.train_limit < 0)
+    bad("--train-limit", std::to_string(cfg.train_limit), "must be >= 0 (0: all)");
+  if (cfg.test_limit < 0)
+    bad("--test-limit", std::to_string(cfg.test_limit), "must be >= 0 (0: all)");
+  if (cfg.stop_after < 0) bad("--stop-after", std::to_string(cfg.stop_after), "must be >= 0");
+  if (cfg.calib_images < 1)
+    bad("--calib-images", std::to_string(cfg.calib_images), "must be >= 1");
+  if (!(cfg.calib_percentile > 0 && cfg.calib_percentile <= 100))
+    bad("--calib-percentile", std::to_string(cfg.calib_percentile), "must be in (0, 100]");
   parse_quant(cfg.quant);
   if (cfg.quant == "fp" || cfg.quant == "float")
     if (cfg.q_epochs > 0)
@@ -278,8 +266,17 @@ json run_training(const TrainConfig& cfg) {
   Eigen::setNbThreads(1);  // parallelism comes from par_gemm (gemm.hpp) and the layer loops
   const fs::path ckpt = cfg.outdir / "checkpoint.bin";
   const fs::path model_path = cfg.out.empty() ? cfg.outdir / "model.ttq" : cfg.out;
+  // Unwritable outputs fail now, not after the first epoch.
+  ensure_writable_dir(cfg.outdir, "--outdir");
+  if (cfg.do_export) ensure_writable_dir(model_path.parent_path(), "--out " + model_path.string());
+  if (!cfg.report.empty())
+    ensure_writable_dir(cfg.report.parent_path(), "--report " + cfg.report.string());
 
   Dataset train = load_dataset(cfg.dataset, "train", cfg.data_dir);
+  if (cfg.train_limit > train.n)
+    throw std::invalid_argument("--train-limit " + std::to_string(cfg.train_limit) + ": the " +
+                                train.name + " " + train.split + " split has only " +
+                                std::to_string(train.n) + " images");
   if (cfg.train_limit > 0) train = head(train, cfg.train_limit);
   std::vector<Dataset> evals = eval_sets(cfg);
   const bool augment = cfg.augment == "crop-flip" || cfg.augment == "crop" ||

@@ -69,6 +69,7 @@ int run(int argc, char** argv) {
       throw std::invalid_argument("--inject-fault " + fault + ": expected IMAGE:LAYER");
     c.fault_layer = fault.substr(colon + 1);
   }
+  ttq::ensure_writable_dir(std::filesystem::path(report).parent_path(), "--report " + report);
   c.model_path = model;
   if (!data_dir.empty()) c.data_dir = data_dir;
   c.with_float = !no_float;
@@ -96,6 +97,7 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  ttq::remove_temp_files_on_signals();
   try {
     return run(argc, argv);
   } catch (const std::exception& e) {
