@@ -133,4 +133,7 @@ module ttq_seq
   assign s2_last_o  = s2_last_q;
   assign s2_round_o = s2_round_q;
   assign s2_final_o = s2_final_q;
+`ifdef FORMAL
+  `include "ttq_seq_props.svh"  // properties: rtl/formal/, make formal
+`endif
 endmodule
