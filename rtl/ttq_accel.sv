@@ -350,6 +350,9 @@ module ttq_accel
       $error("ttq_accel: result beat changed or dropped while stalled");
   end
 `endif
+`ifdef TTQ_COVER
+  `include "ttq_accel_cover.svh"  // named cover points: rtl/formal/, make coverage
+`endif
 `ifdef FORMAL
   `include "ttq_accel_props.svh"  // properties: rtl/formal/, make formal
 `endif

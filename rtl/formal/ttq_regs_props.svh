@@ -11,11 +11,12 @@ always @(posedge clk_i) begin
     assert (perf_nnz_q == $past(perf_nnz_q) + 32'($past(nnz_inc_i)));
     assert (perf_results_q == $past(perf_results_q) + 32'($past(results_inc_i)));
   end
+  // The interrupt is the enabled status of the previous cycle: never one that is not enabled.
+  if (f_up_regs && $past(rst_ni) && rst_ni) assert (irq_q == |($past(irq_st_q) & $past(irq_en_q[1:0])));
 end
 always @(*) begin
   if (f_up_regs && rst_ni) begin
     assert (!(start_q && srst_q));          // a soft reset never starts a run
     assert (!(start_q && run_i));           // START only from idle
-    assert (!irq_q || |irq_en_q[1:0]);      // no interrupt that is not enabled
   end
 end

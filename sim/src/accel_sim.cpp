@@ -1,6 +1,8 @@
 #include "ttq/accel_sim.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -22,6 +24,11 @@ using VModelFast = TTQ_VMODEL_FAST;
 #endif
 #include "verilated.h"
 #include "verilated_fst_c.h"
+#ifdef TTQ_COVERAGE
+#include <unistd.h>
+
+#include "verilated_cov.h"
+#endif
 
 namespace ttq {
 
@@ -68,6 +75,14 @@ struct AccelSim::Impl {
     enter();
     if (trace) trace->close();
     if (top) top->final();
+#ifdef TTQ_COVERAGE
+    // The coverage build (make coverage): one counts file per model, merged by scripts/coverage.
+    if (const char* dir = std::getenv("TTQ_COVERAGE_DIR")) {
+      static std::atomic<int> n{0};
+      const std::string path = std::string(dir) + "/cov-" + std::to_string(getpid()) + "-" + std::to_string(n++) + ".dat";
+      ctx.coveragep()->write(path.c_str());
+    }
+#endif
 #ifdef TTQ_VMODEL_FAST
     if (fast) fast->final();
     fast.reset();
