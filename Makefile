@@ -59,6 +59,10 @@ help:
 	@echo "  make bench        benchmarks: RTL utilization and sim speed, trainer images/s"
 	@echo "  make regress      SEEDS=N seeds x REGRESS_LAYERS random RTL layers vs the golden model,"
 	@echo "                    all cores; summary table + $(REPORTS)/regress.json"
+	@echo "  make formal       Yosys BMC (FORMAL_DEPTH=24) + k-induction of the handshake properties and"
+	@echo "                    invariants (rtl/formal/), then checks a broken property fails; $(REPORTS)/formal.json"
+	@echo "  make coverage     Verilator line/toggle/cover-point coverage of the RTL (COV_SEEDS=4);"
+	@echo "                    annotated sources in $(BUILD)/coverage, $(REPORTS)/coverage.json"
 	@echo "  make lint         verilator -Wall + a Yosys read of ttq_accel and rtl/dense (waivers in .vlt files)"
 	@echo "  make deps         install missing Debian 12 packages (apt-get, as root)"
 	@echo "  make build        configure and build all C++ and Verilated targets"
@@ -124,6 +128,25 @@ format:
 REGRESS_LAYERS ?= 10
 lint: deps
 	@./scripts/lint
+
+# formal: BMC (FORMAL_DEPTH steps) and k-induction of the interface properties and internal
+# invariants (rtl/formal/, scripts/formal); formal-broken: the flow must fail on a false property.
+FORMAL_DEPTH ?= 24
+.PHONY: formal formal-broken
+formal: deps
+	@./scripts/formal $(BUILD) $(FORMAL_DEPTH)
+	@./scripts/formal $(BUILD) $(FORMAL_DEPTH) --broken
+
+formal-broken: deps
+	@./scripts/formal $(BUILD) $(FORMAL_DEPTH) --broken
+
+# coverage: Verilator line/toggle/named-cover-point coverage of the RTL over the directed tests and
+# COV_SEEDS x 40 random layers (scripts/coverage); annotated sources + $(REPORTS)/coverage.json
+COV_SEEDS ?= 4
+.PHONY: coverage
+coverage: deps $(BUILD)/CMakeCache.txt
+	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-rtl-test-cov test_rtl_cov >/dev/null
+	@./scripts/coverage $(BUILD) $(COV_SEEDS)
 
 regress: deps $(BUILD)/CMakeCache.txt
 	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-rtl-test >/dev/null

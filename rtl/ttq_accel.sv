@@ -9,7 +9,9 @@
 // per round; a vector takes ROUNDS rounds. Results leave one per beat on m_axis_r, in channel
 // order. A layer trained N:M needs one step per window; a group with more than GroupNnz nonzeros
 // takes extra steps, and windows with no nonzero weight in any PE are skipped.
-// Reset: rst_ni is active-low and synchronous to clk_i; it clears every control flop. Memories
+// Reset: rst_ni is active-low and synchronous to clk_i; it clears every control flop. CTRL.SOFT_RESET
+// resets every control flop outside the register block's bus state and configuration (core_rst_n)
+// for one cycle: the accelerator returns to idle from any state. Memories
 // (weights, descriptors, activations, output parameters) are sram_array instances (SRAM macros).
 module ttq_accel
 #(
@@ -102,7 +104,7 @@ module ttq_accel
   end
 
   // ---------------- registers ----------------
-  logic              start, run_q, done;
+  logic              start, run_q, done, srst, core_rst_n;
   logic [WinW:0]     wins;
   logic [7:0]        rounds, last_outs;
   logic [31:0]       nvec;
@@ -125,6 +127,7 @@ module ttq_accel
     .nsteps_i      (nsteps),
     .nparams_i     (nparams),
     .start_o       (start),
+    .srst_o        (srst),
     .run_i         (run_q),
     .done_i        (done),
     .wins_o        (wins),
@@ -144,11 +147,14 @@ module ttq_accel
     .irq_o
   );
 
+  // Everything but the register block's bus state and configuration restarts on a soft reset.
+  assign core_rst_n = rst_ni && !srst;
+
   // A run of zero vectors is done at once.
   logic drain_done;
   assign done = drain_done || (run_q && nvec == '0);
   always_ff @(posedge clk_i) begin
-    if (!rst_ni) run_q <= 1'b0;
+    if (!core_rst_n) run_q <= 1'b0;
     else if (start) run_q <= 1'b1;
     else if (done) run_q <= 1'b0;
   end
@@ -162,7 +168,8 @@ module ttq_accel
   logic [31:0]         w_wdata;
 
   ttq_wload #(.SlotW(SlotW), .WDepth(WDepth), .MaxOuts(MaxOuts)) u_wload (
-    .clk_i, .rst_ni,
+    .clk_i,
+    .rst_ni            (core_rst_n),
     .run_i             (run_q),
     .s_axis_w_tdata_i, .s_axis_w_tvalid_i, .s_axis_w_tready_o, .s_axis_w_tlast_i,
     .slot_we_o         (slot_we),
@@ -211,7 +218,8 @@ module ttq_accel
   logic [1:0] full;
   logic       release_bank, rel_bank;
   ttq_feeder #(.BeatW(BeatW), .WinW(WinW)) u_feeder (
-    .clk_i, .rst_ni,
+    .clk_i,
+    .rst_ni  (core_rst_n),
     .start_i (start),
     .run_i   (run_q),
     .wins_i  (wins),
@@ -230,7 +238,8 @@ module ttq_accel
   logic       rec_busy, s2_vld, s3_vld, s3_last, s3_final, wait_act;
   logic [7:0] s3_round;
   ttq_seq #(.WDepth(WDepth), .WinW(WinW)) u_seq (
-    .clk_i, .rst_ni,
+    .clk_i,
+    .rst_ni     (core_rst_n),
     .start_i    (start),
     .run_i      (run_q),
     .nsteps_i   (nsteps),
@@ -285,7 +294,8 @@ module ttq_accel
   );
 
   ttq_drain #(.NumPes(NumPes), .AccW(AccW), .MaxOuts(MaxOuts)) u_drain (
-    .clk_i, .rst_ni,
+    .clk_i,
+    .rst_ni      (core_rst_n),
     .start_i     (start),
     .relu_i      (relu),
     .last_outs_i (last_outs),
@@ -313,7 +323,7 @@ module ttq_accel
     for (int p = 0; p < NumPes; p++) nnz_sum = nnz_sum + NnzW'(pe_nnz[p*PeNnzW +: PeNnzW]);
   end
   always_ff @(posedge clk_i) begin
-    if (!rst_ni) begin
+    if (!core_rst_n) begin
       busy_inc_q  <= 1'b0;
       stall_inc_q <= 1'b0;
       nnz_inc_q   <= '0;
@@ -329,11 +339,17 @@ module ttq_accel
   logic        r_hold_q;
   logic [16:0] r_prev_q;
   always_ff @(posedge clk_i) begin
-    r_hold_q <= rst_ni && m_axis_r_tvalid_o && !m_axis_r_tready_i;
+    r_hold_q <= core_rst_n && m_axis_r_tvalid_o && !m_axis_r_tready_i;
     r_prev_q <= {m_axis_r_tlast_o, m_axis_r_tdata_o};
-    if (rst_ni && r_hold_q && (!m_axis_r_tvalid_o ||
+    if (core_rst_n && r_hold_q && (!m_axis_r_tvalid_o ||
                                r_prev_q != {m_axis_r_tlast_o, m_axis_r_tdata_o}))
       $error("ttq_accel: result beat changed or dropped while stalled");
   end
+`endif
+`ifdef TTQ_COVER
+  `include "ttq_accel_cover.svh"  // named cover points: rtl/formal/, make coverage
+`endif
+`ifdef FORMAL
+  `include "ttq_accel_props.svh"  // properties: rtl/formal/, make formal
 `endif
 endmodule

@@ -172,4 +172,7 @@ module ttq_drain
     if (rst_ni && ou_vld && fifo_cnt_q == 4'(Depth) && !pop) $error("ttq_drain: result FIFO overflow");
   end
 `endif
+`ifdef FORMAL
+  `include "ttq_drain_props.svh"  // properties: rtl/formal/, make formal
+`endif
 endmodule

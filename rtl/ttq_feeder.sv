@@ -71,4 +71,7 @@ module ttq_feeder
     if (rst_ni && release_i && !full_q[rel_bank_i]) $error("ttq_feeder: release of an empty bank");
   end
 `endif
+`ifdef FORMAL
+  `include "ttq_feeder_props.svh"  // properties: rtl/formal/, make formal
+`endif
 endmodule

@@ -1,6 +1,9 @@
 // AXI4-Lite register block (map: rtl/contract/ttq_contract.json, docs/REGISTERS.md): layer
 // configuration latched at START, status, interrupt enable/status and the performance counters.
-// One outstanding read and one outstanding write; responses are always OKAY.
+// One outstanding read and one outstanding write. A mapped access answers OKAY; an unmapped
+// address, or a write to a read-only register, answers SLVERR and changes nothing (docs/REGISTERS.md).
+// CTRL.SOFT_RESET resets the rest of the accelerator (srst_o) and clears the status; this block's
+// bus state, the configuration registers, IRQ_EN and the counters keep their values.
 module ttq_regs
 #(
   parameter int unsigned NumPes    = ttq_pkg::DefNumPes,
@@ -40,6 +43,7 @@ module ttq_regs
   input  logic [15:0]       nparams_i,     // output parameter entries loaded
   // run control
   output logic              start_o,       // pulse, the cycle after an accepted START
+  output logic              srst_o,        // pulse, the cycle after a write of CTRL.SOFT_RESET
   input  logic              run_i,
   input  logic              done_i,        // pulse: last result accepted
   output logic [WinW:0]     wins_o,        // windows (activation beats) per vector
@@ -62,6 +66,7 @@ module ttq_regs
   // ---------------- AXI4-Lite handshakes ----------------
   logic wr_fire, rd_fire;
   logic bvalid_q, rvalid_q;
+  logic [1:0]  bresp_q, rresp_q;
   logic [31:0] rdata_q;
   assign s_axil_awready_o = s_axil_awvalid_i && s_axil_wvalid_i && !bvalid_q;
   assign s_axil_wready_o  = s_axil_awready_o;
@@ -69,9 +74,9 @@ module ttq_regs
   assign s_axil_arready_o = !rvalid_q;
   assign rd_fire          = s_axil_arvalid_i && s_axil_arready_o;
   assign s_axil_bvalid_o  = bvalid_q;
-  assign s_axil_bresp_o   = 2'b00;
+  assign s_axil_bresp_o   = bresp_q;
   assign s_axil_rvalid_o  = rvalid_q;
-  assign s_axil_rresp_o   = 2'b00;
+  assign s_axil_rresp_o   = rresp_q;
   assign s_axil_rdata_o   = rdata_q;
 
   logic [11:0] waddr, raddr;
@@ -101,8 +106,21 @@ module ttq_regs
   assign k         = rounds_q[ttq_pkg::RoundsRoundsLsb +: ttq_pkg::RoundsRoundsW];
   assign last_outs = rounds_q[ttq_pkg::RoundsLastOutsLsb +: ttq_pkg::RoundsLastOutsW];
 
-  logic start_req, clr_perf, start_ok;
-  assign start_req = wr_fire && waddr == ttq_pkg::RegCtrl && s_axil_wstrb_i[0] && wd[ttq_pkg::CtrlStartLsb];
+  // Writable registers answer OKAY; anything else (read-only or unmapped) SLVERR.
+  logic wr_ok;
+  always_comb begin
+    unique case (waddr)
+      ttq_pkg::RegCtrl, ttq_pkg::RegIrqEn, ttq_pkg::RegIrqStatus, ttq_pkg::RegFanIn,
+      ttq_pkg::RegRounds, ttq_pkg::RegNvec, ttq_pkg::RegLayer: wr_ok = 1'b1;
+      default: wr_ok = 1'b0;
+    endcase
+  end
+
+  logic start_req, clr_perf, start_ok, srst_req, srst_q;
+  assign srst_req  = wr_fire && waddr == ttq_pkg::RegCtrl && s_axil_wstrb_i[0] &&
+                     wd[ttq_pkg::CtrlSoftResetLsb];
+  assign start_req = wr_fire && waddr == ttq_pkg::RegCtrl && s_axil_wstrb_i[0] &&
+                     wd[ttq_pkg::CtrlStartLsb] && !srst_req;
   assign clr_perf  = wr_fire && waddr == ttq_pkg::RegCtrl && s_axil_wstrb_i[0] && wd[ttq_pkg::CtrlClrPerfLsb];
   // Outputs of the pass: (K-1)*NumPes + LAST_OUTS; every one needs a parameter entry.
   logic [15:0] outs;
@@ -130,6 +148,9 @@ module ttq_regs
     if (!rst_ni) begin
       bvalid_q        <= 1'b0;
       rvalid_q        <= 1'b0;
+      bresp_q         <= ttq_pkg::RespOkay;
+      rresp_q         <= ttq_pkg::RespOkay;
+      srst_q          <= 1'b0;
       rdata_q         <= '0;
       fan_in_q        <= '0;
       rounds_q        <= '0;
@@ -148,6 +169,8 @@ module ttq_regs
       cfg_nvec_q      <= '0;
       cfg_relu_q      <= 1'b0;
     end else begin
+      if (wr_fire) bresp_q <= wr_ok ? ttq_pkg::RespOkay : ttq_pkg::RespSlverr;
+      srst_q <= srst_req;
       if (wr_fire) bvalid_q <= 1'b1;
       else if (s_axil_bready_i) bvalid_q <= 1'b0;
       if (rd_fire) rvalid_q <= 1'b1;
@@ -185,8 +208,18 @@ module ttq_regs
       if (wr_fire && waddr == ttq_pkg::RegIrqStatus && s_axil_wstrb_i[0]) irq_st_q <= irq_st_q & ~wd[1:0];
       if (done_i)  irq_st_q[ttq_pkg::IrqStatusDoneLsb] <= 1'b1;
       if (err_set) irq_st_q[ttq_pkg::IrqStatusErrLsb] <= 1'b1;
+      // Soft reset: the status is cleared in the cycle the rest of the accelerator is reset, so
+      // no event of the run it ends survives it.
+      if (srst_q) begin
+        start_q    <= 1'b0;
+        done_q     <= 1'b0;
+        err_q      <= 1'b0;
+        err_code_q <= '0;
+        irq_st_q   <= '0;
+      end
       irq_q <= |(irq_st_q & irq_en_q[1:0]);
       if (rd_fire) begin
+        rresp_q <= ttq_pkg::RespOkay;
         unique case (raddr)
           ttq_pkg::RegId:              rdata_q <= ttq_pkg::TtqId;
           ttq_pkg::RegHwcfg0:          rdata_q <= (32'(NumPes) << ttq_pkg::Hwcfg0NumPesLsb) |
@@ -214,7 +247,11 @@ module ttq_regs
           ttq_pkg::RegPerfWloadCyc:    rdata_q <= perf_wl_cyc_q;
           ttq_pkg::RegPerfWloadWords:  rdata_q <= perf_wl_words_q;
           ttq_pkg::RegPerfResults:     rdata_q <= perf_results_q;
-          default:            rdata_q <= '0;
+          ttq_pkg::RegCtrl:            rdata_q <= '0;
+          default: begin
+            rdata_q <= '0;
+            rresp_q <= ttq_pkg::RespSlverr;
+          end
         endcase
       end
     end
@@ -258,6 +295,7 @@ module ttq_regs
   end
 
   assign start_o     = start_q;
+  assign srst_o      = srst_q;
   assign wins_o      = cfg_wins_q;
   assign rounds_o    = cfg_rounds_q;
   assign last_outs_o = cfg_last_outs_q;
@@ -274,5 +312,8 @@ module ttq_regs
     if (rst_ni && bvalid_d1_q && !bvalid_q) $error("ttq_regs: bvalid dropped before bready");
     if (rst_ni && rvalid_d1_q && !rvalid_q) $error("ttq_regs: rvalid dropped before rready");
   end
+`endif
+`ifdef FORMAL
+  `include "ttq_regs_props.svh"  // properties: rtl/formal/, make formal
 `endif
 endmodule

@@ -143,4 +143,7 @@ module ttq_seq
   assign s3_last_o  = s3_last_q;
   assign s3_round_o = s3_round_q;
   assign s3_final_o = s3_final_q;
+`ifdef FORMAL
+  `include "ttq_seq_props.svh"  // properties: rtl/formal/, make formal
+`endif
 endmodule

@@ -179,4 +179,10 @@ module ttq_wload
   // WLOAD stays set in the cycle the error of a stream's last word is registered, so a host that
   // waits for WLOAD = 0 and then reads ERR never sees a finished load with its error still in flight.
   assign active_o  = active_q || err_o;
+`ifdef TTQ_COVER
+  `include "ttq_wload_cover.svh"  // named cover points: rtl/formal/, make coverage
+`endif
+`ifdef FORMAL
+  `include "ttq_wload_props.svh"  // properties: rtl/formal/, make formal
+`endif
 endmodule

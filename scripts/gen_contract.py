@@ -71,6 +71,8 @@ def sv(c: dict) -> str:
         out.append(f"  localparam int unsigned Desc{camel(f[0])}Lsb = {f[1]}, Desc{camel(f[0])}W = {f[2]};")
     for e in c["errors"]:
         out.append(f"  localparam logic [3:0] Err{camel(e['name'])} = 4'd{e['value']};")
+    for r in c["axi_resp"]:
+        out.append(f"  localparam logic [1:0] Resp{camel(r['name'])} = 2'd{r['value']};")
     out.append("endpackage")
     return "\n".join(out) + "\n"
 
@@ -101,6 +103,8 @@ def hpp(c: dict) -> str:
     out += [f"inline constexpr Field k{camel(f[0])}{{{f[1]}, {f[2]}}};  // {f[3]}" for f in c["descriptor"]]
     out += ["}  // namespace desc", "enum ErrCode : uint32_t {"]
     out += [f"  kErr{camel(e['name'])} = {e['value']},  // {e['doc']}" for e in c["errors"]]
+    out += ["};", "enum AxiResp : uint32_t {"]
+    out += [f"  kResp{camel(r['name'])} = {r['value']},  // {r['doc']}" for r in c["axi_resp"]]
     out += ["};", "", "}  // namespace ttq::hw"]
     return "\n".join(out) + "\n"
 
@@ -115,6 +119,8 @@ def md(c: dict) -> str:
             fields = f"{r['doc']}: {fields}"
         out.append(f"| 0x{int(r['addr'], 16):02X} | {r['name']} | {r['access']} | {fields} |")
     out += ["", "Error codes (ERR_CODE): " + "; ".join(f"{e['value']} {e['doc']}" for e in c["errors"]) + ".",
+            "", "AXI4-Lite responses (BRESP, RRESP): " +
+            "; ".join(f"{r['value']} {r['name']}: {r['doc']}" for r in c["axi_resp"]) + ".",
             "", "Slot codes: " + "; ".join(f"{s['value']} {s['doc']}" for s in c["slot_codes"]) + ".",
             "", "Weight-stream sections (header `[31:28]`): " +
             "; ".join(f"{s['value']} = {s['name']}: {s['doc']}" for s in c["sections"]) + ".",

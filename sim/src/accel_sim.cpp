@@ -1,6 +1,8 @@
 #include "ttq/accel_sim.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <random>
 #include <stdexcept>
 #include <string>
@@ -22,6 +24,11 @@ using VModelFast = TTQ_VMODEL_FAST;
 #endif
 #include "verilated.h"
 #include "verilated_fst_c.h"
+#ifdef TTQ_COVERAGE
+#include <unistd.h>
+
+#include "verilated_cov.h"
+#endif
 
 namespace ttq {
 
@@ -48,7 +55,10 @@ struct AccelSim::Impl {
   bool awvalid = false, arvalid = false;
   uint32_t awaddr = 0, wdata = 0, araddr = 0;
   bool aw_hs = false, ar_hs = false, b_hs = false, r_hs = false;
-  uint32_t rdata = 0;
+  uint32_t rdata = 0, bresp = 0, rresp = 0;
+  bool w_no_last = false;    // a weight-stream prefix: no tlast
+  bool r_hold = false;       // result back-pressure
+  bool r_valid = false;      // m_axis_r_tvalid_o at the last edge
   bool rst = false;
 
   // Verilator 5.006 keeps a per-thread "current context" (Verilated::threadContextp()) that the
@@ -65,6 +75,14 @@ struct AccelSim::Impl {
     enter();
     if (trace) trace->close();
     if (top) top->final();
+#ifdef TTQ_COVERAGE
+    // The coverage build (make coverage): one counts file per model, merged by scripts/coverage.
+    if (const char* dir = std::getenv("TTQ_COVERAGE_DIR")) {
+      static std::atomic<int> n{0};
+      const std::string path = std::string(dir) + "/cov-" + std::to_string(getpid()) + "-" + std::to_string(n++) + ".dat";
+      ctx.coveragep()->write(path.c_str());
+    }
+#endif
 #ifdef TTQ_VMODEL_FAST
     if (fast) fast->final();
     fast.reset();
@@ -166,13 +184,13 @@ void AccelSim::tick_model(VM& t) {
   t.rst_ni = !m.rst;
   t.s_axis_w_tvalid_i = m.w_valid;
   t.s_axis_w_tdata_i = m.w_valid ? m.w_words[m.w_idx] : 0;
-  t.s_axis_w_tlast_i = m.w_valid && m.w_idx + 1 == m.w_words.size();
+  t.s_axis_w_tlast_i = m.w_valid && !m.w_no_last && m.w_idx + 1 == m.w_words.size();
   t.s_axis_a_tvalid_i = m.a_valid;
   static const uint8_t zeros[64] = {};
   put_bytes(t.s_axis_a_tdata_i, m.a_valid ? &m.a_bytes[m.a_idx * size_t(m.a_beat_bytes)] : zeros,
             m.a_beat_bytes);
   t.s_axis_a_tlast_i = m.a_valid && m.a_last[m.a_idx];
-  t.m_axis_r_tready_i = !coin();
+  t.m_axis_r_tready_i = !m.r_hold && !coin();
   t.s_axil_awvalid_i = m.awvalid;
   t.s_axil_wvalid_i = m.awvalid;
   t.s_axil_awaddr_i = m.awaddr;
@@ -190,13 +208,15 @@ void AccelSim::tick_model(VM& t) {
   // handshakes at this edge
   const bool w_hs = !m.rst && m.w_valid && t.s_axis_w_tready_o;
   const bool a_hs = !m.rst && m.a_valid && t.s_axis_a_tready_o;
+  m.r_valid = t.m_axis_r_tvalid_o;
   if (!m.rst && t.m_axis_r_tvalid_o && t.m_axis_r_tready_i)
     m.results.push_back({uint16_t(t.m_axis_r_tdata_o), bool(t.m_axis_r_tlast_o)});
   m.aw_hs = !m.rst && m.awvalid && t.s_axil_awready_o;
   m.ar_hs = !m.rst && m.arvalid && t.s_axil_arready_o;
   m.b_hs = !m.rst && t.s_axil_bvalid_o;
   m.r_hs = !m.rst && t.s_axil_rvalid_o;
-  if (m.r_hs) m.rdata = t.s_axil_rdata_o;
+  if (m.r_hs) m.rdata = t.s_axil_rdata_o, m.rresp = t.s_axil_rresp_o;
+  if (m.b_hs) m.bresp = t.s_axil_bresp_o;
   t.clk_i = 1;
   t.eval();
   if constexpr (std::is_same_v<VM, VModel>)
@@ -231,7 +251,11 @@ void AccelSim::reset(int cycles) {
   tick();
 }
 
-void AccelSim::write_reg(uint32_t addr, uint32_t value) {
+void AccelSim::write_reg(uint32_t addr, uint32_t value) { write_reg_resp(addr, value); }
+
+uint32_t AccelSim::read_reg(uint32_t addr) { return read_reg_resp(addr).data; }
+
+uint32_t AccelSim::write_reg_resp(uint32_t addr, uint32_t value) {
   Impl& m = *impl_;
   m.awvalid = true, m.awaddr = addr, m.wdata = value;
   for (int i = 0; m.awvalid; ++i) {
@@ -242,9 +266,10 @@ void AccelSim::write_reg(uint32_t addr, uint32_t value) {
     if (i > 1000) throw std::runtime_error("AccelSim: no write response for " + std::to_string(addr));
     tick();
   }
+  return m.bresp;
 }
 
-uint32_t AccelSim::read_reg(uint32_t addr) {
+AccelSim::AxilRead AccelSim::read_reg_resp(uint32_t addr) {
   Impl& m = *impl_;
   m.arvalid = true, m.araddr = addr;
   for (int i = 0; m.arvalid; ++i) {
@@ -255,7 +280,7 @@ uint32_t AccelSim::read_reg(uint32_t addr) {
     if (i > 1000) throw std::runtime_error("AccelSim: no read data for " + std::to_string(addr));
     tick();
   }
-  return m.rdata;
+  return {m.rdata, m.rresp};
 }
 
 void AccelSim::load_program(const Program& prog) {
@@ -263,10 +288,14 @@ void AccelSim::load_program(const Program& prog) {
     throw std::runtime_error("AccelSim: weight stream rejected, ERR_CODE " + std::to_string(code));
 }
 
-void AccelSim::send_weights(std::span<const uint32_t> words) {
+void AccelSim::send_weights(std::span<const uint32_t> words) { stream_weights(words, true); }
+
+void AccelSim::send_weight_prefix(std::span<const uint32_t> words) { stream_weights(words, false); }
+
+void AccelSim::stream_weights(std::span<const uint32_t> words, bool tlast) {
   Impl& m = *impl_;
   m.w_words.assign(words.begin(), words.end());
-  m.w_idx = 0, m.w_valid = false;
+  m.w_idx = 0, m.w_valid = false, m.w_no_last = !tlast;
   const uint64_t budget = 1000 + uint64_t(20.0 * double(m.w_words.size()) / (1.0 - stall_));
   for (uint64_t i = 0; m.w_idx < m.w_words.size(); ++i) {
     if (i > budget) throw std::runtime_error("AccelSim: weight stream stuck at word " + std::to_string(m.w_idx));
@@ -278,8 +307,7 @@ uint32_t AccelSim::send_weight_words(std::vector<uint32_t> words) {
   return AccelDriver(*this, opt_.cfg).load_words(words);
 }
 
-std::vector<ResultBeat> AccelSim::stream_layer(std::span<const uint8_t> beats, int beat_bytes,
-                                               std::span<const uint8_t> tlast, double budget) {
+void AccelSim::feed_activations(std::span<const uint8_t> beats, int beat_bytes, std::span<const uint8_t> tlast) {
   Impl& m = *impl_;
   m.a_bytes.assign(beats.begin(), beats.end());
   m.a_last.assign(tlast.begin(), tlast.end());
@@ -287,7 +315,38 @@ std::vector<ResultBeat> AccelSim::stream_layer(std::span<const uint8_t> beats, i
   m.a_beats = tlast.size();
   m.a_idx = 0, m.a_valid = false;
   m.results.clear();
-  budget /= (1.0 - stall_) * (1.0 - stall_);
+}
+
+void AccelSim::start_layer(const Program& prog, bool relu, std::span<const uint8_t> vectors, int nvec) {
+  load_program(prog);
+  const ActBeats a = pack_activations(prog, vectors, nvec);
+  AccelDriver(*this, opt_.cfg).start(prog, relu, nvec);
+  feed_activations(a.bytes, prog.cfg.win_bytes(), a.tlast);
+}
+
+void AccelSim::flush_streams() {
+  Impl& m = *impl_;
+  m.w_words.clear(), m.w_idx = 0, m.w_valid = false, m.w_no_last = false;
+  m.a_bytes.clear(), m.a_last.clear();
+  m.a_idx = 0, m.a_beats = 0, m.a_valid = false;
+}
+
+void AccelSim::run_cycles(int64_t n) {
+  for (int64_t i = 0; i < n; ++i) tick();
+}
+
+void AccelSim::set_result_ready(bool ready) { impl_->r_hold = !ready; }
+bool AccelSim::result_valid() const { return impl_->r_valid; }
+size_t AccelSim::results_seen() const { return impl_->results.size(); }
+
+std::vector<ResultBeat> AccelSim::stream_layer(std::span<const uint8_t> beats, int beat_bytes,
+                                               std::span<const uint8_t> tlast, double budget) {
+  feed_activations(beats, beat_bytes, tlast);
+  return wait_irq(budget / ((1.0 - stall_) * (1.0 - stall_)));
+}
+
+std::vector<ResultBeat> AccelSim::wait_irq(double budget) {
+  Impl& m = *impl_;
   for (uint64_t i = 0; !irq(); ++i) {
     if (double(i) > budget)
       throw std::runtime_error("AccelSim: layer did not finish in " + std::to_string(uint64_t(budget)) +
@@ -343,14 +402,8 @@ LayerRun AccelSim::run_layer(std::span<const int8_t> codes, int out_ch, int fan_
 
 void AccelSim::run_and_reset(const Program& prog, bool relu, std::span<const uint8_t> vectors, int nvec,
                              int64_t after, int reset_cycles) {
-  Impl& m = *impl_;
-  load_program(prog);
-  const ActBeats a = pack_activations(prog, vectors, nvec);
-  AccelDriver(*this, opt_.cfg).start(prog, relu, nvec);
-  m.a_bytes = a.bytes, m.a_last = a.tlast;
-  m.a_beat_bytes = prog.cfg.win_bytes();
-  m.a_beats = a.tlast.size(), m.a_idx = 0, m.a_valid = false;
-  for (int64_t i = 0; i < after; ++i) tick();
+  start_layer(prog, relu, vectors, nvec);
+  run_cycles(after);
   reset(reset_cycles);
 }
 

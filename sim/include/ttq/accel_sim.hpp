@@ -66,6 +66,29 @@ class AccelSim : public AccelBus {
   // Streams raw words on s_axis_w (tlast on the last one) and returns ERR_CODE if STATUS.ERR is
   // set afterwards, else 0: the directed tests of malformed weight streams.
   uint32_t send_weight_words(std::vector<uint32_t> words);
+  // Pin-level access for the directed bus and stream tests (tests/rtl/test_bus_errors.cpp).
+  // AXI4-Lite accesses returning the response code (BRESP / RRESP) with the read data.
+  struct AxilRead {
+    uint32_t data = 0, resp = 0;
+  };
+  uint32_t write_reg_resp(uint32_t addr, uint32_t value);
+  AxilRead read_reg_resp(uint32_t addr);
+  // Loads prog, starts a run of nvec vectors and offers its activation beats, without waiting.
+  void start_layer(const Program& prog, bool relu, std::span<const uint8_t> vectors, int nvec);
+  // Offers activation beats (tlast as given) from the next cycle on; clears the collected results.
+  void feed_activations(std::span<const uint8_t> beats, int beat_bytes, std::span<const uint8_t> tlast);
+  // Ticks until the interrupt (throws after `budget` cycles); returns the result beats collected
+  // since feed_activations().
+  std::vector<ResultBeat> wait_irq(double budget);
+  // Offers weight words with no tlast (a load left unfinished); returns when all are accepted.
+  void send_weight_prefix(std::span<const uint32_t> words);
+  // Stops offering weight and activation beats (a host that aborts its DMA).
+  void flush_streams();
+  void run_cycles(int64_t n);
+  // false: m_axis_r_tready is held low (back-pressure); true: ready (or random stalls).
+  void set_result_ready(bool ready);
+  bool result_valid() const;             // m_axis_r_tvalid_o now
+  size_t results_seen() const;           // result beats collected since feed_activations()
   // AccelBus
   uint32_t read_reg(uint32_t addr) override;
   void write_reg(uint32_t addr, uint32_t value) override;
@@ -84,6 +107,7 @@ class AccelSim : public AccelBus {
   template <class VM>
   void tick_model(VM& t);
   void load_program(const Program& prog);
+  void stream_weights(std::span<const uint32_t> words, bool tlast);
   bool coin();
 
   SimOptions opt_;

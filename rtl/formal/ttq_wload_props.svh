@@ -1,0 +1,13 @@
+// Formal invariants of ttq_wload (included under FORMAL; `make formal`).
+logic f_up_wl = 1'b0;
+always @(posedge clk_i) f_up_wl <= 1'b1;
+always @(*) begin
+  if (f_up_wl && rst_ni) begin
+    assert (active_q || state_q == StHdr);   // between loads the parser waits for a header
+    assert (!(s_axis_w_tready_o && run_i));  // program words never while running
+    assert (state_q != StSteps || 32'(col_q) <= SlotCols);
+    assert (state_q != StPars || col_q <= ColW'(2));
+    assert (state_q == StHdr || state_q == StSkip || idx_q < cnt_q);  // writes stay in the section
+    assert (32'(nsteps_q) <= WDepth && 32'(nparams_q) <= MaxOuts);
+  end
+end
