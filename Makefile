@@ -18,7 +18,7 @@ SEEDS        ?= 200
 CLOCK_NS     ?= 5.0
 
 .PHONY: systemc-example
-.PHONY: help deps build test sim train train-unstructured train-sparse train-mnist \
+.PHONY: help deps deps-torch build test sim train train-unstructured train-sparse train-mnist \
         train-mnist-unstructured train-sweep train-cifar train-cifar-2of4 bench regress lint synth \
         synth-sweep synth-sparse data clean format
 
@@ -60,6 +60,10 @@ help:
 
 deps:
 	@./scripts/deps.sh
+
+# Optional: Debian's python3-torch for the PyTorch cross-check (make bench, the gradient test).
+deps-torch:
+	@./scripts/deps.sh --torch
 
 $(BUILD)/CMakeCache.txt: | deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
