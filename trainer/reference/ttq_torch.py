@@ -230,10 +230,15 @@ def lr_at(schedule, base, it, total, warmup=0.15):
         return base * 0.5 * (1 + math.cos(math.pi * f))
     if schedule == "step":
         return base * (1.0 if f < 0.5 else 0.1 if f < 0.75 else 0.01)
-    if schedule == "onecycle":  # linear warm-up to base over `warmup`, then cosine to 0
-        if f < warmup:
-            return base * f / warmup
-        return base * 0.5 * (1 + math.cos(math.pi * (f - warmup) / (1 - warmup)))
+    if schedule == "onecycle":  # PyTorch's own OneCycleLR, which train.cpp's lr_at reproduces
+        p = torch.nn.Parameter(torch.zeros(1))
+        opt = torch.optim.SGD([p], lr=base, momentum=0.9)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=base, total_steps=total,
+                                                    pct_start=warmup, cycle_momentum=False)
+        for _ in range(min(it, total - 1)):
+            opt.step()
+            sched.step()
+        return opt.param_groups[0]["lr"]
     raise SystemExit(f"--schedule: unknown schedule '{schedule}'")
 
 
@@ -245,8 +250,14 @@ def make_optimizer(net, lr, momentum, wd, nesterov, scale_lr_mult):
          decay if name.endswith(".weight") and p.dim() >= 2 else plain).append(p)
     return torch.optim.SGD([{"params": decay, "weight_decay": wd, "mult": 1.0},
                             {"params": plain, "weight_decay": 0.0, "mult": 1.0},
-                            {"params": scales, "weight_decay": 0.0, "mult": scale_lr_mult}],
+                            {"params": scales, "weight_decay": 0.0, "mult": scale_lr_mult,
+                             "lr": lr * scale_lr_mult}],
                            lr=lr, momentum=momentum, nesterov=nesterov)
+
+
+def set_lr(opt, lr):
+    for g in opt.param_groups:
+        g["lr"] = lr * g["mult"]
 
 
 # ---- data (ttq/dataset.hpp: the same files, the same search path) ----------------------------------
@@ -400,8 +411,7 @@ def cmd_gradcheck(a):
 
 
 def cmd_lr_curve(a):
-    total = a.total
-    print(json.dumps([lr_at(a.schedule, a.base, it, total) for it in range(total + 1)]))
+    print(json.dumps([lr_at(a.schedule, a.base, it, a.total) for it in range(a.total)]))
 
 
 def main():

@@ -40,8 +40,11 @@ int main(int argc, char** argv) {
   app.add_option("--momentum", c.momentum, "SGD momentum")->capture_default_str();
   app.add_option("--weight-decay", c.weight_decay, "L2 weight decay on latent weights")
       ->capture_default_str();
-  app.add_option("--schedule", c.schedule, "cosine | step (x0.1 at 50% and 75% of a phase)")
+  app.add_option("--schedule", c.schedule,
+                 "cosine | step (x0.1 at 50% and 75% of a phase) | onecycle (15% warm-up to the "
+                 "phase's rate, then cosine down; PyTorch's OneCycleLR)")
       ->capture_default_str();
+  app.add_flag("--nesterov", c.nesterov, "Nesterov momentum");
   app.add_option("--ttq-t", c.ttq_t, "TTQ threshold factor: Delta = t * max|w|")
       ->capture_default_str();
   app.add_option("--ttq-sparsity", c.ttq_sparsity,
