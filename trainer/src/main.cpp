@@ -1,5 +1,6 @@
 // ttq-train: trains a network full precision then with Trained Ternary Quantization (or the TWN /
 // BWN baselines) on a real dataset and exports it to a .ttq file checked by the golden model.
+#include <malloc.h>
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
@@ -16,6 +17,11 @@ int main(int argc, char** argv) {
     ::setenv("OMP_WAIT_POLICY", "passive", 1);
     ::execv("/proc/self/exe", argv);  // returns only on failure: then run with the default policy
   }
+  // Eigen's GEMM allocates its packing buffers per product; above glibc's mmap threshold every
+  // one was a fresh mmap, page-faulted and zeroed by the kernel (~8% of resnet20 training time in
+  // perf). Keep freed blocks in the heap instead. Arithmetic is unchanged.
+  ::mallopt(M_MMAP_THRESHOLD, 512 << 20);
+  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
   ttq::train::TrainConfig c;
   CLI::App app{"ttq-train: Trained Ternary Quantization (Zhu et al. 2017) trainer and .ttq export"};
   std::string data_dir;
