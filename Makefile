@@ -19,8 +19,8 @@ CLOCK_NS     ?= 5.0
 
 .PHONY: systemc-example
 .PHONY: test-sanitize fuzz check-all
-.PHONY: help deps build test sim train train-unstructured train-sparse train-mnist \
-        train-mnist-unstructured train-sweep train-cifar train-cifar-2of4 bench regress lint synth \
+.PHONY: help deps deps-torch build test sim train train-unstructured train-sparse train-mnist \
+        train-mnist-unstructured train-sweep train-cifar train-cifar-2of4 train-cifar-onecycle bench regress lint synth \
         synth-sweep synth-sparse data clean format
 
 help:
@@ -43,7 +43,8 @@ help:
 	@echo "                    TTQ epochs), export $(BUILD)/models/$(REF_NAME), report, plots"
 	@echo "                    (RESUME=1 resumes); make train-unstructured: the same at t = 0.05"
 	@echo "  make train-mnist  the MNIST lenet5 at 2:4 (train-mnist-unstructured: at t = 0.05);"
-	@echo "                    make train-cifar: CIFAR-10 resnet20 short recipe (train-cifar-2of4: at 2:4)"
+	@echo "                    make train-cifar: CIFAR-10 resnet20 short recipe (train-cifar-2of4: at 2:4;"
+	@echo "                    train-cifar-onecycle: the PyTorch recipe of issue 14, one-cycle + Nesterov)"
 	@echo "  make train-sparse the same lenet5 recipe at 50% zero weights per layer (--ttq-sparsity 0.5)"
 	@echo "  make train-sweep  accuracy vs sparsity: lenet5 at t = 0.05, 30/50/70/90% zeros, 4:8, 2:4,"
 	@echo "                    1:4 from one shared FP phase (SWEEP_EPOCHS=$(SWEEP_EPOCHS) quantized epochs"
@@ -71,6 +72,10 @@ help:
 
 deps:
 	@./scripts/deps.sh
+
+# Optional: Debian's python3-torch for the PyTorch cross-check (make bench, the gradient test).
+deps-torch:
+	@./scripts/deps.sh --torch
 
 $(BUILD)/CMakeCache.txt: | deps
 	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
@@ -215,6 +220,13 @@ train-sweep: deps $(BUILD)/CMakeCache.txt
 CIFAR_RECIPE := --fp-epochs 10 --ttq-epochs 5 --lr 0.1 --lr-ttq 0.01 --weight-decay 1e-4
 train-cifar: deps $(BUILD)/CMakeCache.txt
 	$(call train_model,resnet20,cifar10,$(CIFAR_RECIPE))
+
+# The issue 14 recipe (PyTorch's: one-cycle LR peaking at 0.1 with 15% warm-up, Nesterov momentum
+# 0.9, weight decay 5e-4, 10 FP + 10 TTQ epochs at lr 0.01) -> resnet20-cifar10-onecycle.ttq.
+CIFAR_ONECYCLE := --fp-epochs 10 --ttq-epochs 10 --lr 0.1 --lr-ttq 0.01 --weight-decay 5e-4 \
+                  --schedule onecycle --nesterov
+train-cifar-onecycle: deps $(BUILD)/CMakeCache.txt
+	$(call train_model,resnet20,cifar10,$(CIFAR_ONECYCLE),-onecycle)
 
 # The same at 2:4 (80+ min on 2 free cores) -> resnet20-cifar10-2of4.ttq.
 train-cifar-2of4: deps $(BUILD)/CMakeCache.txt

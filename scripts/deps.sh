@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, only the Debian 12 packages this project needs that are missing.
-# Run twice, the second run installs nothing.
+# Run twice, the second run installs nothing. `scripts/deps.sh --torch` also installs the optional
+# PyTorch cross-check (trainer/reference/ttq_torch.py, used by make bench and the gradient test
+# when present; nothing requires it).
 set -euo pipefail
 pkgs=(build-essential cmake verilator yosys opensta libsystemc-dev libeigen3-dev catch2
       libcli11-dev nlohmann-json3-dev dataset-fashion-mnist zlib1g-dev gnuplot-nox python3 curl ccache iverilog
@@ -8,6 +10,7 @@ pkgs=(build-essential cmake verilator yosys opensta libsystemc-dev libeigen3-dev
       libonnx-dev libprotobuf-dev python3-onnx libopenblas0-pthread
       # libFuzzer and the sanitizer runtimes (make fuzz, make test-sanitize)
       clang libclang-rt-14-dev)
+if [[ "${1:-}" == "--torch" ]]; then pkgs=(python3-torch); fi
 missing=()
 for p in "${pkgs[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -20,6 +20,16 @@ std::string shape_str(const Tensor& t) {
 }  // namespace
 
 // ---- convolution ----------------------------------------------------------------------------
+namespace {
+// Output columns xo of a kernel tap j whose input column xo*stride + j - pad lies in [0, W):
+// [lo, hi). im2col and col2im loop over that range only (no per-element bounds test).
+void tap_range(int j, int stride, int pad, int W, int Wo, int& lo, int& hi) {
+  lo = std::clamp((pad - j + stride - 1) / stride, 0, Wo);
+  hi = std::clamp((W - 1 + pad - j) / stride + 1, lo, Wo);
+  if (W - 1 + pad - j < 0) hi = lo;
+}
+}  // namespace
+
 void im2col(const Tensor& x, int k, int stride, int pad, Mat& col) {
   const int H = x.h, W = x.w, N = x.n;
   const int Ho = conv_out_size(H, k, stride, pad), Wo = conv_out_size(W, k, stride, pad);
@@ -32,6 +42,8 @@ void im2col(const Tensor& x, int k, int stride, int pad, Mat& col) {
     const int c = r / (k * k), i = (r / k) % k, j = r % k;
     const float* src = x.row(c);
     float* dst = col.data() + size_t(r) * col.cols();
+    int lo = 0, hi = 0;
+    tap_range(j, stride, pad, W, Wo, lo, hi);
     for (int n = 0; n < N; ++n) {
       const float* img = src + size_t(n) * H * W;
       for (int y = 0; y < Ho; ++y) {
@@ -41,11 +53,13 @@ void im2col(const Tensor& x, int k, int stride, int pad, Mat& col) {
           std::fill(out, out + Wo, 0.0f);
           continue;
         }
-        const float* line = img + size_t(yy) * W;
-        for (int xo = 0; xo < Wo; ++xo) {
-          const int xx = xo * stride + j - pad;
-          out[xo] = (xx >= 0 && xx < W) ? line[xx] : 0.0f;
-        }
+        const float* line = img + size_t(yy) * W + j - pad;
+        std::fill(out, out + lo, 0.0f);
+        if (stride == 1)
+          std::copy(line + lo, line + hi, out + lo);
+        else
+          for (int xo = lo; xo < hi; ++xo) out[xo] = line[xo * stride];
+        std::fill(out + hi, out + Wo, 0.0f);
       }
     }
   }
@@ -56,6 +70,8 @@ void col2im(const Mat& dcol, int k, int stride, int pad, Tensor& dx) {
   const int Ho = conv_out_size(H, k, stride, pad), Wo = conv_out_size(W, k, stride, pad);
   require(dcol.rows() == Eigen::Index(dx.c) * k * k && dcol.cols() == Eigen::Index(N) * Ho * Wo,
           "col2im", "dcol shape does not match dx " + shape_str(dx));
+  // Every dx element receives its taps in the order (i, j) as before the bounds were hoisted, so
+  // the sums are bit-identical to the straightforward loop.
 #pragma omp parallel for schedule(static)
   for (int c = 0; c < dx.c; ++c) {
     float* dst = dx.row(c);
@@ -63,17 +79,19 @@ void col2im(const Mat& dcol, int k, int stride, int pad, Tensor& dx) {
     for (int i = 0; i < k; ++i)
       for (int j = 0; j < k; ++j) {
         const float* src = dcol.data() + size_t((c * k + i) * k + j) * dcol.cols();
+        int lo = 0, hi = 0;
+        tap_range(j, stride, pad, W, Wo, lo, hi);
         for (int n = 0; n < N; ++n) {
           float* img = dst + size_t(n) * H * W;
           for (int y = 0; y < Ho; ++y) {
             const int yy = y * stride + i - pad;
             if (yy < 0 || yy >= H) continue;
             const float* in = src + (size_t(n) * Ho + y) * Wo;
-            float* line = img + size_t(yy) * W;
-            for (int xo = 0; xo < Wo; ++xo) {
-              const int xx = xo * stride + j - pad;
-              if (xx >= 0 && xx < W) line[xx] += in[xo];
-            }
+            float* line = img + size_t(yy) * W + j - pad;
+            if (stride == 1)
+              for (int xo = lo; xo < hi; ++xo) line[xo] += in[xo];
+            else
+              for (int xo = lo; xo < hi; ++xo) line[xo * stride] += in[xo];
           }
         }
       }

@@ -24,7 +24,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 json TrainConfig::identity() const {
-  return {{"model", model},
+  json j = {{"model", model},
           {"dataset", dataset},
           {"fp_epochs", fp_epochs},
           {"q_epochs", q_epochs},
@@ -48,19 +48,30 @@ json TrainConfig::identity() const {
           {"seed", seed},
           {"threads", threads},
           {"trace_every", trace_every}};
+  if (nesterov) j["nesterov"] = true;  // absent when off: earlier checkpoints stay valid
+  return j;
 }
 
-void sgd_step(Net& net, double lr, double momentum, double weight_decay, double scale_lr_mult) {
+void sgd_step(Net& net, double lr, double momentum, double weight_decay, double scale_lr_mult,
+              bool nesterov) {
   const float mu = float(momentum), wd = float(weight_decay);
   for (ParamRef& p : net.params()) {
     if (p.scale && net.mode != Quant::TTQ) continue;
     const float flr = float(p.scale ? lr * scale_lr_mult : lr);
-    for (size_t i = 0; i < p.n; ++i) {
-      const float g = p.g[i] + (p.decay ? wd * p.v[i] : 0.0f);
-      p.m[i] = mu * p.m[i] + g;
-      p.v[i] -= flr * p.m[i];
-      if (p.scale && p.v[i] < kScaleFloor) p.v[i] = kScaleFloor;
-    }
+    if (!nesterov)
+      for (size_t i = 0; i < p.n; ++i) {
+        const float g = p.g[i] + (p.decay ? wd * p.v[i] : 0.0f);
+        p.m[i] = mu * p.m[i] + g;
+        p.v[i] -= flr * p.m[i];
+        if (p.scale && p.v[i] < kScaleFloor) p.v[i] = kScaleFloor;
+      }
+    else
+      for (size_t i = 0; i < p.n; ++i) {
+        const float g = p.g[i] + (p.decay ? wd * p.v[i] : 0.0f);
+        p.m[i] = mu * p.m[i] + g;
+        p.v[i] -= flr * (g + mu * p.m[i]);
+        if (p.scale && p.v[i] < kScaleFloor) p.v[i] = kScaleFloor;
+      }
   }
 }
 
@@ -69,7 +80,19 @@ double lr_at(const std::string& schedule, double base, long it, long total) {
   const double f = double(it) / double(total);
   if (schedule == "cosine") return base * 0.5 * (1.0 + std::cos(std::numbers::pi * f));
   if (schedule == "step") return base * (f < 0.5 ? 1.0 : f < 0.75 ? 0.1 : 0.01);
-  throw std::invalid_argument("--schedule: unknown schedule '" + schedule + "' (cosine, step)");
+  if (schedule == "onecycle") {
+    // torch.optim.lr_scheduler.OneCycleLR(max_lr = base, total_steps = total, pct_start =
+    // kOneCycleWarmup, cosine annealing, div_factor 25, final_div_factor 1e4), step it.
+    const double start = base / 25, end = start / 1e4;
+    const double peak_it = kOneCycleWarmup * double(total) - 1;
+    auto anneal = [](double a, double b, double pct) {
+      return b + (a - b) / 2 * (1 + std::cos(std::numbers::pi * pct));
+    };
+    if (double(it) <= peak_it) return anneal(start, base, double(it) / peak_it);
+    return anneal(base, end, (double(it) - peak_it) / (double(total - 1) - peak_it));
+  }
+  throw std::invalid_argument("--schedule: unknown schedule '" + schedule +
+                              "' (cosine, step, onecycle)");
 }
 
 // ---- checkpoints (file format: checkpoint.hpp) ---------------------------------------------------
@@ -332,7 +355,7 @@ json run_training(const TrainConfig& cfg) {
       net.backward(dlogits);
       const long phase_it = long(epoch - ph.first_epoch) * iters + it;
       lr = lr_at(cfg.schedule, ph.lr, phase_it, long(ph.epochs) * iters);
-      sgd_step(net, lr, cfg.momentum, cfg.weight_decay, cfg.scale_lr_mult);
+      sgd_step(net, lr, cfg.momentum, cfg.weight_decay, cfg.scale_lr_mult, cfg.nesterov);
       loss_sum += r.loss_sum;
       correct += r.correct;
       seen += e - s;

@@ -30,7 +30,10 @@ struct TrainConfig {
   // ~10^5 weights, so at the weights' SGD rate they jump by more than their own size in one step
   // (the authors trained with Adam, which normalizes this away); SGD needs a smaller rate.
   double scale_lr_mult = 0.01;
-  std::string schedule = "cosine";  // cosine | step (x0.1 at 50% and 75% of each phase)
+  // cosine | step (x0.1 at 50% and 75% of each phase) | onecycle (PyTorch's OneCycleLR: cosine
+  // warm-up from base/25 to base over the first 15% of each phase, cosine down to base/25e4)
+  std::string schedule = "cosine";
+  bool nesterov = false;  // SGD with Nesterov momentum (PyTorch's form)
   float ttq_t = 0.05f, ttq_sparsity = -1.0f;
   // N:M pattern of the ternary layers ("2:4", ...; "none": TTQ threshold / TWN threshold mask).
   std::string pattern = "none";
@@ -59,11 +62,14 @@ struct TrainConfig {
   nlohmann::json identity() const;
 };
 
-// SGD with momentum (PyTorch form: m = mu*m + g + wd*w; w -= lr*m), weight decay on latent
-// weights only; TTQ scales updated only in a TTQ phase and projected onto [kScaleFloor, inf).
+// SGD with momentum (PyTorch form: g' = g + wd*w; m = mu*m + g'; w -= lr*m, or with Nesterov
+// w -= lr*(g' + mu*m)), weight decay on latent weights only (not BN, biases, Wp/Wn); TTQ scales
+// updated only in a TTQ phase and projected onto [kScaleFloor, inf).
 void sgd_step(Net& net, double lr, double momentum, double weight_decay,
-              double scale_lr_mult = 1.0);
+              double scale_lr_mult = 1.0, bool nesterov = false);
 
+// Warm-up fraction of the onecycle schedule (the issue 14 recipe).
+inline constexpr double kOneCycleWarmup = 0.15;
 // Learning rate at iteration it of a phase of `total` iterations.
 double lr_at(const std::string& schedule, double base, long it, long total);
 
