@@ -288,7 +288,7 @@ run_synth_case() {
     version-model) expect_error "v99.ttq: unsupported version 99" - "${s[@]}" --model "$(version_model)" ;;
     bad-clock) expect_error "--clock-ns.*-1" - "${s[@]}" --clock-ns -1 ;;
     bad-params) expect_error "Foo" - "${s[@]}" --ttq-params Foo=3 ;;
-    bad-design) expect_error "--designs: unknown design 'foo'" - "${s[@]}" --designs foo ;;
+    bad-design) expect_error "--designs 'foo': use ttq, dense" - "${s[@]}" --designs foo ;;
     *) die "unknown case $1" ;;
   esac
 }
