@@ -84,6 +84,19 @@ TEST_CASE("START while busy: ERR BUSY; the run continues and its results are exa
   CHECK(sim.read_reg(reg::kPerfResults) == uint32_t(l.nvec * l.out_ch));
 }
 
+TEST_CASE("weight words offered during a run wait for its end, then load", "[rtl][bus]") {
+  SimOptions o;
+  o.stall = 0.3;  // also stalls the AXI4-Lite responses
+  AccelSim sim(o);
+  const TestLayer a = make_layer(20, 100, 2, 37), b = make_layer(9, 60, 2, 38);
+  const Program pa = compile(sim, a), pb = compile(sim, b);
+  sim.start_layer(pa, true, a.x, a.nvec);
+  CHECK(sim.send_weight_words(pb.weight_stream()) == 0u);  // accepted only once the run is done
+  CHECK(unpack_results(pa, sim.wait_irq(1e5), a.nvec, true) == golden(a, true));
+  sim.write_reg(reg::kIrqStatus, 3);
+  CHECK(sim.run_program(pb, false, b.x, b.nvec).y == golden(b, false));
+}
+
 TEST_CASE("configuration written during a run does not disturb it (latched at START)", "[rtl][bus]") {
   AccelSim sim(SimOptions{});
   const TestLayer l = make_layer(40, 300, 3, 32);
