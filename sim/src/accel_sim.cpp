@@ -155,6 +155,11 @@ AccelSim::AccelSim(const SimOptions& opt) : opt_(opt), stall_(opt.stall), impl_(
     configure_model(*m.top);
   }
   reset();
+#ifdef TTQ_COVERAGE
+  // Coverage counts start after the first reset: the toggles of random initial values to their
+  // reset values are not exercise.
+  m.ctx.coveragep()->zero();
+#endif
   // The Verilated parameters must be the ones the schedule is compiled for.
   AccelDriver(*this, opt_.cfg).check_hardware();
 }
@@ -196,10 +201,10 @@ void AccelSim::tick_model(VM& t) {
   t.s_axil_awaddr_i = m.awaddr;
   t.s_axil_wdata_i = m.wdata;
   t.s_axil_wstrb_i = 0xf;
-  t.s_axil_bready_i = 1;
+  t.s_axil_bready_i = !coin();  // the AXI4-Lite master stalls responses too
   t.s_axil_arvalid_i = m.arvalid;
   t.s_axil_araddr_i = m.araddr;
-  t.s_axil_rready_i = 1;
+  t.s_axil_rready_i = !coin();
   t.clk_i = 0;
   t.eval();
   if constexpr (std::is_same_v<VM, VModel>)
@@ -213,8 +218,8 @@ void AccelSim::tick_model(VM& t) {
     m.results.push_back({uint16_t(t.m_axis_r_tdata_o), bool(t.m_axis_r_tlast_o)});
   m.aw_hs = !m.rst && m.awvalid && t.s_axil_awready_o;
   m.ar_hs = !m.rst && m.arvalid && t.s_axil_arready_o;
-  m.b_hs = !m.rst && t.s_axil_bvalid_o;
-  m.r_hs = !m.rst && t.s_axil_rvalid_o;
+  m.b_hs = !m.rst && t.s_axil_bvalid_o && t.s_axil_bready_i;
+  m.r_hs = !m.rst && t.s_axil_rvalid_o && t.s_axil_rready_i;
   if (m.r_hs) m.rdata = t.s_axil_rdata_o, m.rresp = t.s_axil_rresp_o;
   if (m.b_hs) m.bresp = t.s_axil_bresp_o;
   t.clk_i = 1;

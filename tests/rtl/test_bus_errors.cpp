@@ -61,6 +61,20 @@ TEST_CASE("AXI4-Lite: unmapped addresses and writes to read-only registers answe
   for (uint32_t i = 0; i < rw.size(); ++i) CHECK(sim.read_reg(rw[i]) == 0x10 + i);
   CHECK(sim.read_reg(reg::kId) == hw::kId);
   CHECK_FALSE(sim.irq());
+  // Every bit of every RW register holds a one and a zero (IRQ_EN, FAN_IN, ROUNDS, NVEC, LAYER).
+  for (uint32_t v : {0xffffffffu, 0u}) {
+    for (uint32_t r : rw) CHECK(sim.write_reg_resp(r, v) == kOkay);
+    for (uint32_t r : rw) CHECK(sim.read_reg(r) == v);
+  }
+  // A run of 2^32 - 1 vectors is started and abandoned with a soft reset.
+  const TestLayer l = make_layer(3, 16, 1, 39);
+  const Program p = compile_layer(l.codes, 3, 16, l.out, sim.config());
+  REQUIRE(sim.send_weight_words(p.weight_stream()) == 0u);
+  AccelDriver(sim, sim.config()).start(p, false, -1);  // NVEC = 0xffffffff
+  CHECK(sim.read_reg(reg::kStatus) == kStBusy);
+  sim.write_reg(reg::kCtrl, reg::kCtrlSoftReset.put(1));
+  CHECK(sim.read_reg(reg::kStatus) == 0u);
+  CHECK_FALSE(sim.irq());
   // Unaligned addresses name the word they fall in.
   CHECK(sim.read_reg_resp(reg::kId + 2).resp == kOkay);
   CHECK(sim.read_reg_resp(0x35).resp == kSlverr);
@@ -82,6 +96,19 @@ TEST_CASE("START while busy: ERR BUSY; the run continues and its results are exa
   CHECK(sim.read_reg(reg::kStatus) == (kStDone | kStErr));
   CHECK(sim.read_reg(reg::kIrqStatus) == 3u);
   CHECK(sim.read_reg(reg::kPerfResults) == uint32_t(l.nvec * l.out_ch));
+}
+
+TEST_CASE("weight words offered during a run wait for its end, then load", "[rtl][bus]") {
+  SimOptions o;
+  o.stall = 0.3;  // also stalls the AXI4-Lite responses
+  AccelSim sim(o);
+  const TestLayer a = make_layer(20, 100, 2, 37), b = make_layer(9, 60, 2, 38);
+  const Program pa = compile(sim, a), pb = compile(sim, b);
+  sim.start_layer(pa, true, a.x, a.nvec);
+  CHECK(sim.send_weight_words(pb.weight_stream()) == 0u);  // accepted only once the run is done
+  CHECK(unpack_results(pa, sim.wait_irq(1e5), a.nvec, true) == golden(a, true));
+  sim.write_reg(reg::kIrqStatus, 3);
+  CHECK(sim.run_program(pb, false, b.x, b.nvec).y == golden(b, false));
 }
 
 TEST_CASE("configuration written during a run does not disturb it (latched at START)", "[rtl][bus]") {
