@@ -35,7 +35,7 @@ struct LayerRun {
   int64_t wload_cycles = 0;  // PERF_WLOAD_CYC of the program load
   int64_t wload_bytes = 0;
   int64_t sim_cycles = 0;    // clock cycles simulated for this call (incl. loading, AXI-Lite)
-  int passes = 0;            // programs run (a layer over MaxOuts / OpDepth is split by outputs)
+  int passes = 0;            // programs run (a layer over MaxOuts / WDepth is split by outputs)
 };
 
 class AccelSim : public AccelBus {
