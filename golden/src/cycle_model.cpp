@@ -101,29 +101,31 @@ CycleStats cycle_model(const Program& prog, int64_t nvec) {
     infl_o += int(take) - int(ou_vld);
   }
   st.nonzeros = prog.nonzeros * nvec;
-  const std::vector<uint32_t> ws = prog.weight_stream();
-  st.wload_cycles = int64_t(ws.size());
-  st.wload_bytes = 4 * int64_t(ws.size());
+  st.wload_cycles = prog.weight_words();
+  st.wload_bytes = 4 * prog.weight_words();
   st.ideal = double(prog.nonzeros) * double(nvec) / double(cfg.num_pes * cfg.slots());
   return st;
+}
+
+CycleStats& CycleStats::operator+=(const CycleStats& o) {
+  cycles += o.cycles, busy += o.busy, stall += o.stall, nonzeros += o.nonzeros;
+  results += o.results, wload_cycles += o.wload_cycles, wload_bytes += o.wload_bytes;
+  ideal += o.ideal;
+  return *this;
+}
+
+CycleStats cycle_model(std::span<const Program> passes, int64_t nvec) {
+  CycleStats total;
+  for (const Program& p : passes) total += cycle_model(p, nvec);
+  return total;
 }
 
 LayerCycles layer_cycles(std::span<const int8_t> codes, int out_ch, int fan_in, int64_t nvec,
                          const ArrayConfig& cfg) {
   const std::vector<OutParams> out(static_cast<size_t>(out_ch));
   LayerCycles lc;
-  for (const Program& p : compile_passes(codes, out_ch, fan_in, out, cfg, false)) {
-    const CycleStats c = cycle_model(p, nvec);
-    lc.sparse.cycles += c.cycles, lc.sparse.busy += c.busy, lc.sparse.stall += c.stall;
-    lc.sparse.nonzeros += c.nonzeros, lc.sparse.results += c.results, lc.sparse.ideal += c.ideal;
-    lc.sparse.wload_cycles += c.wload_cycles, lc.sparse.wload_bytes += c.wload_bytes;
-  }
-  for (const Program& p : compile_passes(codes, out_ch, fan_in, out, cfg, true)) {
-    const CycleStats c = cycle_model(p, nvec);
-    lc.dense.cycles += c.cycles, lc.dense.busy += c.busy, lc.dense.stall += c.stall;
-    lc.dense.nonzeros += c.nonzeros, lc.dense.results += c.results, lc.dense.ideal += c.ideal;
-    lc.dense.wload_cycles += c.wload_cycles, lc.dense.wload_bytes += c.wload_bytes;
-  }
+  lc.sparse = cycle_model(compile_passes(codes, out_ch, fan_in, out, cfg, false), nvec);
+  lc.dense = cycle_model(compile_passes(codes, out_ch, fan_in, out, cfg, true), nvec);
   return lc;
 }
 

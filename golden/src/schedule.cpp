@@ -38,10 +38,14 @@ void ArrayConfig::validate() const {
   if (!pow2(wdepth) || wdepth < 2 || wdepth > 32768) bad("wdepth", wdepth, "must be a power of 2, 2..32768");
 }
 
+int64_t Program::weight_words() const {
+  return 2 + int64_t(steps.size()) * (cfg.slot_words() + 1) + 3 * int64_t(out.size());
+}
+
 std::vector<uint32_t> Program::weight_stream() const {
   std::vector<uint32_t> w;
   const int S = cfg.slots(), sb = cfg.slot_bits(), ib = cfg.idx_bits(), nw = cfg.slot_words();
-  w.reserve(2 + steps.size() * (nw + 1) + 3 * out.size());
+  w.reserve(size_t(weight_words()));
   w.push_back(uint32_t(hw::kSecSteps) << 28 | uint32_t(steps.size()));
   for (const Step& s : steps) {
     std::vector<uint32_t> word(size_t(nw), 0);

@@ -27,6 +27,7 @@
 #include "ttq/fileio.hpp"
 #include "ttq/model.hpp"
 #include "ttq/model_io.hpp"
+#include "ttq/nm.hpp"
 
 namespace fs = std::filesystem;
 
@@ -85,14 +86,7 @@ LayerChoice synthetic(bool fc, double sparsity, int nm_n, int nm_m, uint32_t see
   c.codes.assign(size_t(c.fan_in) * c.out_ch, 0);
   if (nm_n > 0) {
     c.source = "random " + std::to_string(nm_n) + ":" + std::to_string(nm_m) + " codes, seed " + std::to_string(seed);
-    for (int o = 0; o < c.out_ch; ++o)
-      for (int k0 = 0; k0 < c.fan_in; k0 += nm_m) {
-        std::vector<int> pos;
-        for (int i = 0; i < std::min(nm_m, c.fan_in - k0); ++i) pos.push_back(i);
-        std::shuffle(pos.begin(), pos.end(), rng);
-        for (int i = 0; i < std::min(nm_n, int(pos.size())); ++i)
-          c.codes[size_t(o) * c.fan_in + k0 + pos[size_t(i)]] = (rng() & 1) ? 1 : -1;
-      }
+    ttq::random_nm_codes(std::span(c.codes), c.out_ch, c.fan_in, nm_n, nm_m, rng);
   } else {
     c.source = "random codes at " + std::to_string(int(sparsity * 100 + 0.5)) + "% zeros, seed " + std::to_string(seed);
     for (auto& v : c.codes) v = u(rng) < sparsity ? int8_t{0} : ((rng() & 1) ? int8_t{1} : int8_t{-1});
@@ -107,14 +101,9 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 nlohmann::json ternary_cycles(const LayerChoice& L, const ttq::ArrayConfig& cfg) {
   const std::vector<ttq::OutParams> out(static_cast<size_t>(L.out_ch));
   const auto passes = ttq::compile_passes(L.codes, L.out_ch, L.fan_in, out, cfg);
-  ttq::CycleStats total;
+  const ttq::CycleStats total = ttq::cycle_model(passes, L.vectors);
   int64_t steps = 0;
-  for (const auto& p : passes) {
-    const auto st = ttq::cycle_model(p, L.vectors);
-    total.cycles += st.cycles, total.ideal += st.ideal, total.busy += st.busy;
-    total.wload_cycles += st.wload_cycles, total.wload_bytes += st.wload_bytes;
-    steps += int64_t(p.steps.size());
-  }
+  for (const auto& p : passes) steps += int64_t(p.steps.size());
   return {{"cycles", total.cycles},
           {"ideal_cycles", total.ideal},
           {"utilization", total.ideal / double(total.cycles)},

@@ -18,6 +18,7 @@
 #include "ttq/cycle_model.hpp"
 #include "ttq/fileio.hpp"
 #include "ttq/layer.hpp"
+#include "ttq/nm.hpp"
 
 namespace {
 
@@ -72,14 +73,7 @@ int run_main(int argc, char** argv) {
     if (c.nm_n == 0) {
       for (auto& w : codes) w = u(g) < c.sparsity ? 0 : (u(g) < 0.5 ? 1 : -1);
     } else {
-      for (int o = 0; o < c.out_ch; ++o)
-        for (int k0 = 0; k0 < c.fan_in; k0 += m) {
-          std::vector<int> pos;
-          for (int i = 0; i < std::min(m, c.fan_in - k0); ++i) pos.push_back(i);
-          std::shuffle(pos.begin(), pos.end(), g);
-          for (int i = 0; i < std::min(c.nm_n, int(pos.size())); ++i)
-            codes[size_t(o) * c.fan_in + k0 + pos[size_t(i)]] = (g() & 1) ? 1 : -1;
-        }
+      ttq::random_nm_codes(std::span(codes), c.out_ch, c.fan_in, c.nm_n, m, g);
     }
     std::vector<ttq::OutParams> par(size_t(c.out_ch));
     for (auto& p : par) p = ttq::OutParams{int16_t(g() % 2000), int16_t(g() % 2000), int32_t(g() % 4000) - 2000, 12};
@@ -98,9 +92,8 @@ int run_main(int argc, char** argv) {
         if (sp.y[size_t(v) * c.out_ch + o] != y[size_t(o)] || dn.y[size_t(v) * c.out_ch + o] != y[size_t(o)])
           throw std::runtime_error(c.name + ": RTL output differs from the golden model at vector " + std::to_string(v) + ", output " + std::to_string(o));
     }
-    int64_t model_sp = 0, model_dn = 0;
-    for (const auto& p : sim.compile_passes(codes, c.out_ch, c.fan_in, par, false)) model_sp += ttq::cycle_model(p, c.nvec).cycles;
-    for (const auto& p : sim.compile_passes(codes, c.out_ch, c.fan_in, par, true)) model_dn += ttq::cycle_model(p, c.nvec).cycles;
+    const int64_t model_sp = ttq::cycle_model(sim.compile_passes(codes, c.out_ch, c.fan_in, par, false), c.nvec).cycles;
+    const int64_t model_dn = ttq::cycle_model(sim.compile_passes(codes, c.out_ch, c.fan_in, par, true), c.nvec).cycles;
     if (model_sp != sp.cycles || model_dn != dn.cycles)
       throw std::runtime_error(c.name + ": RTL cycles " + std::to_string(sp.cycles) + "/" + std::to_string(dn.cycles) +
                                " differ from the cycle model " + std::to_string(model_sp) + "/" + std::to_string(model_dn));

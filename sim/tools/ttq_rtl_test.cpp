@@ -16,6 +16,7 @@
 #include "ttq/cycle_model.hpp"
 #include "ttq/fileio.hpp"
 #include "ttq/layer.hpp"
+#include "ttq/nm.hpp"
 
 namespace {
 
@@ -52,17 +53,8 @@ void random_codes(Layer& l, double sparsity, std::mt19937_64& g) {
 // N:M-structured codes: in every group of m consecutive inputs of an output, at most n nonzeros
 // (exactly n where the group is long enough, unless `fewer`).
 void nm_codes(Layer& l, int n, int m, bool fewer, std::mt19937_64& g) {
-  l.codes.assign(size_t(l.out_ch) * l.fan_in, 0);
-  for (int o = 0; o < l.out_ch; ++o)
-    for (int k0 = 0; k0 < l.fan_in; k0 += m) {
-      const int len = std::min(m, l.fan_in - k0);
-      std::vector<int> pos(static_cast<size_t>(len));
-      for (int i = 0; i < len; ++i) pos[size_t(i)] = i;
-      std::shuffle(pos.begin(), pos.end(), g);
-      const int nz = std::min(len, fewer ? int(g() % (n + 1)) : n);
-      for (int i = 0; i < nz; ++i)
-        l.codes[size_t(o) * l.fan_in + k0 + pos[size_t(i)]] = (g() & 1) ? 1 : -1;
-    }
+  l.codes.resize(size_t(l.out_ch) * l.fan_in);
+  ttq::random_nm_codes(std::span(l.codes), l.out_ch, l.fan_in, n, m, g, fewer);
 }
 
 void random_params(Layer& l, std::mt19937_64& g) {

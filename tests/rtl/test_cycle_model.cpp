@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ttq/cycle_model.hpp"
+#include "ttq/nm.hpp"
 
 using namespace ttq;
 
@@ -22,15 +23,8 @@ std::vector<int8_t> random_codes(int out_ch, int fan_in, double sparsity, uint64
 // Exactly n nonzeros in every group of m (fewer in a short tail group).
 std::vector<int8_t> nm_codes(int out_ch, int fan_in, int n, int m, uint64_t seed) {
   std::mt19937_64 g(seed);
-  std::vector<int8_t> c(size_t(out_ch) * fan_in, 0);
-  for (int o = 0; o < out_ch; ++o)
-    for (int k0 = 0; k0 < fan_in; k0 += m) {
-      std::vector<int> pos;
-      for (int i = 0; i < std::min(m, fan_in - k0); ++i) pos.push_back(i);
-      std::shuffle(pos.begin(), pos.end(), g);
-      for (int i = 0; i < std::min(n, int(pos.size())); ++i)
-        c[size_t(o) * fan_in + k0 + pos[size_t(i)]] = (g() & 1) ? 1 : -1;
-    }
+  std::vector<int8_t> c(size_t(out_ch) * fan_in);
+  random_nm_codes(std::span(c), out_ch, fan_in, n, m, g);
   return c;
 }
 

@@ -18,8 +18,12 @@ struct CycleStats {
   int64_t wload_cycles = 0, wload_bytes = 0;  // loading the program (1 word per cycle)
   double ideal = 0;                           // nonzeros / (num_pes * slots)
   double utilization() const { return cycles ? ideal / double(cycles) : 0.0; }
+  // Passes run one after another: their counters add up.
+  CycleStats& operator+=(const CycleStats& o);
 };
 CycleStats cycle_model(const Program& prog, int64_t nvec);
+// The passes of a layer (compile_passes) run one after another, summed.
+CycleStats cycle_model(std::span<const Program> passes, int64_t nvec);
 
 // Both schedules of one layer, for benchmarks and reports.
 struct LayerCycles {

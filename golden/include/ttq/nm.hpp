@@ -3,9 +3,11 @@
 // the .ttq code order; the rule and its tail case are in docs/MODEL_FORMAT.md, "N:M groups".
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "ttq/model.hpp"
 
@@ -39,5 +41,25 @@ inline int nm_group_limit(int fan_in, NmPattern p, int g) {
 // most 2 allowed by 2:4". Throws std::invalid_argument for a wrong size or an invalid pattern.
 bool check_nm(std::span<const int8_t> codes, int out_ch, int fan_in, NmPattern p,
               std::string* where = nullptr);
+
+// Random N:M-structured codes (test layers, benchmarks): in every group of m inputs of each
+// output, n nonzeros (fewer in a short tail group; with `fewer`, a random 0..n) at random
+// positions, each +1 or -1. codes: out_ch x fan_in, overwritten. Any std random engine.
+template <class Rng>
+void random_nm_codes(std::span<int8_t> codes, int out_ch, int fan_in, int n, int m, Rng& g,
+                     bool fewer = false) {
+  std::fill(codes.begin(), codes.end(), int8_t{0});
+  std::vector<int> pos;
+  for (int o = 0; o < out_ch; ++o)
+    for (int k0 = 0; k0 < fan_in; k0 += m) {
+      const int len = nm_group_size(fan_in, m, k0 / m);
+      pos.resize(size_t(len));
+      for (int i = 0; i < len; ++i) pos[size_t(i)] = i;
+      std::shuffle(pos.begin(), pos.end(), g);
+      const int nz = std::min(len, fewer ? int(g() % uint64_t(n + 1)) : n);
+      for (int i = 0; i < nz; ++i)
+        codes[size_t(o) * fan_in + k0 + pos[size_t(i)]] = (g() & 1) ? 1 : -1;
+    }
+}
 
 }  // namespace ttq

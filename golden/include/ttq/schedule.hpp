@@ -59,6 +59,8 @@ struct Program {
   int wins() const { return (fan_in + cfg.win_bytes() - 1) / cfg.win_bytes(); }
   // The weight stream (32-bit words; the last one carries tlast), see docs/REGISTERS.md.
   std::vector<uint32_t> weight_stream() const;
+  // Its length in words, without building it (1 + steps * (slot words + 1) + 1 + 3 * out_ch).
+  int64_t weight_words() const;
 };
 
 // Schedules a layer: round r holds outputs r*num_pes + p on PE p; for every window w, the

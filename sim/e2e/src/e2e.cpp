@@ -463,12 +463,11 @@ nlohmann::json run_sim(const Model& m, const Dataset& d, const SimConfig& cfg) {
     for (int8_t c : p.weights) nz += c != 0;
     // Speedup over the dense schedule of the same array, by the cycle model, at one batch.
     const int64_t nvec = int64_t(vectors_per_image(n)) * std::min(cfg.batch, count);
-    int64_t sparse_cyc = 0, dense_cyc = 0;
+    int64_t sparse_cyc = 0;
     const std::vector<Program> sparse = compile_passes(p.weights, p.out_ch, p.fan_in, p.out, hw, false);
     for (size_t pi = 0; pi < sparse.size(); ++pi)
       sparse_cyc += cycle_cache.get(int(i), pi, sparse[pi], int(nvec)).cycles;
-    for (const Program& pr : compile_passes(p.weights, p.out_ch, p.fan_in, p.out, hw, true))
-      dense_cyc += cycle_model(pr, nvec).cycles;
+    const int64_t dense_cyc = cycle_model(compile_passes(p.weights, p.out_ch, p.fan_in, p.out, hw, true), nvec).cycles;
     cyc_all += a.cycles, ideal_all += a.ideal, wload_all += a.wload_cycles;
     layers.push_back({{"node", i}, {"name", n.name}, {"kind", kind_name(n.kind)},
                       {"out_ch", p.out_ch}, {"fan_in", p.fan_in},
