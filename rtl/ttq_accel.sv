@@ -65,7 +65,7 @@ module ttq_accel
 );
   localparam int unsigned Slots    = Groups * GroupNnz;
   localparam int unsigned IdxW     = GroupSize > 1 ? $clog2(GroupSize) : 1;
-  localparam int unsigned SlotBits = 2 + IdxW;
+  localparam int unsigned SlotBits = 1 + IdxW + (GroupNnz == 1 ? 1 : 0);  // ttq_pe's slot format
   localparam int unsigned PeBits   = Slots * SlotBits;
   localparam int unsigned SlotW    = NumPes * PeBits;
   localparam int unsigned SlotCols = (SlotW + 31) / 32;

@@ -113,7 +113,6 @@ module ttq_drain
     .clk_i   (clk_i),
     .rst_ni  (rst_ni),
     .clear_i (start_i),
-    .en_i    (1'b1),
     .relu_i  (relu_i),
     .vld_i   (b_vld_q),
     .id_i    (b_id_q),

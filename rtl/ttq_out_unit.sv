@@ -1,4 +1,5 @@
-// Output step of one result, three pipeline stages (advanced together by en_i):
+// Output step of one result, three pipeline stages that advance every cycle (the drain takes a
+// record only when the result FIFO has room for everything in flight, so the unit never stalls):
 //   S2: Mp*P and Mn*N (as slice products), and B + 2^(S-1) (rounding constant)
 //   S3: Mp*P - Mn*N + (B + 2^(S-1))
 //   S4: arithmetic shift by S, optional ReLU, saturation to 8 bits (ttq::output_step).
@@ -10,7 +11,6 @@ module ttq_out_unit #(
   input  logic             clk_i,
   input  logic             rst_ni,
   input  logic             clear_i,   // start of a run: drop anything in flight
-  input  logic             en_i,
   input  logic             relu_i,
   input  logic             vld_i,
   input  logic [7:0]       id_i,
@@ -38,7 +38,7 @@ module ttq_out_unit #(
       s2_vld_q <= 1'b0;
       s3_vld_q <= 1'b0;
       s4_vld_q <= 1'b0;
-    end else if (en_i) begin
+    end else begin
       s2_vld_q <= vld_i;
       s3_vld_q <= s2_vld_q;
       s4_vld_q <= s3_vld_q;
@@ -60,17 +60,15 @@ module ttq_out_unit #(
   logic [7:0]              s2_id_q, s3_id_q;
   logic                    s2_last_q, s3_last_q;
   always_ff @(posedge clk_i) begin
-    if (en_i) begin
-      for (int k = 0; k < NumSl; k++) begin
-        pp_q[k] <= ProdW'($signed(mp_i) * $signed({1'b0, p_ext[k*SlW +: SlW]}));
-        pn_q[k] <= ProdW'($signed(mn_i) * $signed({1'b0, n_ext[k*SlW +: SlW]}));
-      end
-      s2_br_q    <= SumW'($signed(bias_i)) + ((shift_i == 5'd0) ? '0
-                                              : (SumW'(1) <<< (shift_i - 5'd1)));
-      s2_shift_q <= shift_i;
-      s2_id_q    <= id_i;
-      s2_last_q  <= last_i;
+    for (int k = 0; k < NumSl; k++) begin
+      pp_q[k] <= ProdW'($signed(mp_i) * $signed({1'b0, p_ext[k*SlW +: SlW]}));
+      pn_q[k] <= ProdW'($signed(mn_i) * $signed({1'b0, n_ext[k*SlW +: SlW]}));
     end
+    s2_br_q    <= SumW'($signed(bias_i)) + ((shift_i == 5'd0) ? '0
+                                            : (SumW'(1) <<< (shift_i - 5'd1)));
+    s2_shift_q <= shift_i;
+    s2_id_q    <= id_i;
+    s2_last_q  <= last_i;
   end
 
   // ---- S3: sum with rounding constant ----
@@ -82,12 +80,10 @@ module ttq_out_unit #(
     end
   end
   always_ff @(posedge clk_i) begin
-    if (en_i) begin
-      sum_q      <= sum_d;
-      s3_shift_q <= s2_shift_q;
-      s3_id_q    <= s2_id_q;
-      s3_last_q  <= s2_last_q;
-    end
+    sum_q      <= sum_d;
+    s3_shift_q <= s2_shift_q;
+    s3_id_q    <= s2_id_q;
+    s3_last_q  <= s2_last_q;
   end
 
   // ---- S4: shift, ReLU, saturate; output registers reset so no X leaves the block ----
@@ -113,7 +109,7 @@ module ttq_out_unit #(
       y_q    <= '0;
       id_q   <= '0;
       last_q <= 1'b0;
-    end else if (en_i) begin
+    end else begin
       y_q    <= y_d;
       id_q   <= s3_id_q;
       last_q <= s3_last_q;

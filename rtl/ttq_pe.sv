@@ -1,7 +1,9 @@
 // One processing element: the output it owns in the current round accumulates, per step, the
 // window bytes its slots select. Slot j reads group j / GroupNnz of the broadcast window and picks
-// byte `idx` of the group's GroupSize activations; code +1 adds it to the P tree, -1 to the N
-// tree, 0 (empty) and 3 (zero weight of the dense schedule) add nothing. At the last step of a
+// byte `idx` of the group's GroupSize activations; a used slot adds it to the P tree (+1) or the N
+// tree (-1), an unused one adds nothing. Slot format (docs/ARCHITECTURE.md): N >= 2: {sign, idx}
+// per slot, slot k >= 1 of a group used when its idx differs from slot 0's, slot 0 used unless
+// slot 1 is {1, idx0}; N = 1: {code[1:0], idx}, code POS / NEG / EMPTY. At the last step of a
 // round the sums go to the record chain (p_o / n_o, valid in that cycle) and the accumulators
 // restart at zero. The slot select works on the SRAM words of the step (the weight and activation
 // macros' outputs, which arrive after the falling clock edge): each slot's byte and code are
@@ -16,7 +18,7 @@ module ttq_pe
   parameter int unsigned AccW      = 20,
   localparam int unsigned Slots    = Groups * GroupNnz,
   localparam int unsigned IdxW     = GroupSize > 1 ? $clog2(GroupSize) : 1,
-  localparam int unsigned SlotBits = 2 + IdxW,
+  localparam int unsigned SlotBits = 1 + IdxW + (GroupNnz == 1 ? 1 : 0),
   localparam int unsigned NnzW     = $clog2(Slots + 1)
 ) (
   input  logic                        clk_i,
@@ -32,32 +34,56 @@ module ttq_pe
 );
   localparam int unsigned SumW = 8 + $clog2(Slots + 1);
 
-  // Stage 1 -> 2: each slot's selected byte and its code, registered. Datapath, no reset.
-  logic [Slots*8-1:0] act_q;
-  logic [Slots*2-1:0] code_q;
-  always_ff @(posedge clk_i) begin
-    for (int j = 0; j < Slots; j++) begin
-      act_q[j*8 +: 8]  <= win_i[((j / GroupNnz) * GroupSize +
-                                 32'(slots_i[j*SlotBits +: IdxW])) * 8 +: 8];
-      code_q[j*2 +: 2] <= slots_i[j*SlotBits + IdxW +: 2];
+  // Slot decode: each slot's P (+1) and N (-1) enables.
+  logic [Slots-1:0] pos, neg;
+  for (genvar g = 0; g < Groups; g++) begin : gen_dec
+    localparam int unsigned B0 = g * GroupNnz * SlotBits;  // slot 0 of group g
+    if (GroupNnz == 1) begin : gen_code
+      logic [1:0] code;
+      assign code   = slots_i[B0 + IdxW +: 2];
+      assign pos[g] = code == ttq_pkg::SlotPos;
+      assign neg[g] = code == ttq_pkg::SlotNeg;
+    end else begin : gen_rep
+      logic [IdxW-1:0]     idx0;
+      logic [GroupNnz-1:0] used;
+      assign idx0 = slots_i[B0 +: IdxW];
+      assign used[0] = !(slots_i[B0 + SlotBits + IdxW] &&
+                         slots_i[B0 + SlotBits +: IdxW] == idx0);
+      for (genvar k = 1; k < GroupNnz; k++) begin : gen_used
+        assign used[k] = slots_i[B0 + k * SlotBits +: IdxW] != idx0;
+      end
+      for (genvar k = 0; k < GroupNnz; k++) begin : gen_en
+        assign pos[g * GroupNnz + k] = used[k] && !slots_i[B0 + k * SlotBits + IdxW];
+        assign neg[g * GroupNnz + k] = used[k] &&  slots_i[B0 + k * SlotBits + IdxW];
+      end
     end
   end
 
-  // Stage 2: each byte masked by its code, then summed as one expression per tree (no muxes
+  // Stage 1 -> 2: each slot's selected byte and its enables, registered. Datapath, no reset.
+  logic [Slots*8-1:0] act_q;
+  logic [Slots-1:0]   pos_q, neg_q;
+  always_ff @(posedge clk_i) begin
+    for (int j = 0; j < Slots; j++) begin
+      act_q[j*8 +: 8] <= win_i[((j / GroupNnz) * GroupSize +
+                                32'(slots_i[j*SlotBits +: IdxW])) * 8 +: 8];
+    end
+    pos_q <= pos;
+    neg_q <= neg;
+  end
+
+  // Stage 2: each byte masked by its enable, then summed as one expression per tree (no muxes
   // between the additions), so that synthesis builds carry-save trees with the accumulator add.
   logic [Slots*SumW-1:0] pop, nop;
   logic [NnzW-1:0] nnz;
   always_comb begin
     nnz = '0;
     for (int j = 0; j < Slots; j++) begin
-      logic [1:0] code;
       logic [7:0] pact, nact;
-      code   = code_q[j*2 +: 2];
-      pact   = act_q[j*8 +: 8] & {8{code == ttq_pkg::SlotPos}};
-      nact   = act_q[j*8 +: 8] & {8{code == ttq_pkg::SlotNeg}};
+      pact = act_q[j*8 +: 8] & {8{pos_q[j]}};
+      nact = act_q[j*8 +: 8] & {8{neg_q[j]}};
       pop[j*SumW +: SumW] = SumW'(pact);
       nop[j*SumW +: SumW] = SumW'(nact);
-      nnz    = nnz + NnzW'(code == ttq_pkg::SlotPos || code == ttq_pkg::SlotNeg);
+      nnz = nnz + NnzW'(pos_q[j] || neg_q[j]);
     end
   end
   logic [SumW-1:0] psum, nsum;

@@ -166,7 +166,6 @@ module ttq_wload
           StSkip: begin
             if (s_axis_w_tlast_i) state_q <= StHdr;
           end
-          default: state_q <= StHdr;
         endcase
       end
     end

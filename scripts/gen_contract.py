@@ -121,7 +121,8 @@ def md(c: dict) -> str:
     out += ["", "Error codes (ERR_CODE): " + "; ".join(f"{e['value']} {e['doc']}" for e in c["errors"]) + ".",
             "", "AXI4-Lite responses (BRESP, RRESP): " +
             "; ".join(f"{r['value']} {r['name']}: {r['doc']}" for r in c["axi_resp"]) + ".",
-            "", "Slot codes: " + "; ".join(f"{s['value']} {s['doc']}" for s in c["slot_codes"]) + ".",
+            "", "Slot codes (the compiler's; stored as they are when N = 1, as `{sign, idx}` slots when "
+            "N >= 2, docs/ARCHITECTURE.md \"Slot format\"): " + "; ".join(f"{s['value']} {s['doc']}" for s in c["slot_codes"]) + ".",
             "", "Weight-stream sections (header `[31:28]`): " +
             "; ".join(f"{s['value']} = {s['name']}: {s['doc']}" for s in c["sections"]) + ".",
             "", "Step descriptor: " + "; ".join(f"`[{f[1] + f[2] - 1}:{f[1]}]` {f[0]}: {f[3]}"

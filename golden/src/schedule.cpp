@@ -42,17 +42,51 @@ int64_t Program::weight_words() const {
   return 2 + int64_t(steps.size()) * (cfg.slot_words() + 1) + 3 * int64_t(out.size());
 }
 
+namespace {
+
+// The stored bits of one (PE, group)'s N slots of a step, slot k at bits k * slot_bits
+// (docs/ARCHITECTURE.md, "Slot format"). N = 1: {code, idx} with code EMPTY / POS / NEG. N >= 2:
+// {sign, idx} per slot (sign 1: -1); the weights that add something (POS / NEG) fill slots
+// 0, 1, ...; an unused slot k >= 1 repeats slot 0's index (so it differs from every used slot's),
+// and a group with none has slot 1 = {1, idx0}, so the hardware decodes slot 0 as used unless
+// slot 1 = {1, idx0} and slot k >= 1 as used when its index differs from slot 0's. A ZERO slot
+// (dense schedule) adds nothing and is stored as unused.
+uint64_t group_slot_bits(const Step& s, size_t first, const ArrayConfig& cfg) {
+  const int N = cfg.group_nnz, ib = cfg.idx_bits(), sb = cfg.slot_bits();
+  if (N == 1) {
+    const uint8_t c = s.code[first];
+    const uint64_t code = c == hw::kSlotPos || c == hw::kSlotNeg ? uint64_t{c} : uint64_t{hw::kSlotEmpty};
+    return code << ib | s.idx[first];
+  }
+  std::vector<std::pair<uint64_t, uint64_t>> used;  // (sign, idx)
+  for (int k = 0; k < N; ++k) {
+    const uint8_t c = s.code[first + size_t(k)];
+    if (c == hw::kSlotPos || c == hw::kSlotNeg) used.push_back({c == hw::kSlotNeg, s.idx[first + size_t(k)]});
+  }
+  const uint64_t idx0 = used.empty() ? 0 : used[0].second;
+  uint64_t v = 0;
+  for (int k = 0; k < N; ++k) {
+    const auto [sign, idx] = k < int(used.size()) ? used[size_t(k)]
+                                                   : std::pair<uint64_t, uint64_t>{used.empty() && k == 1, idx0};
+    v |= (sign << ib | idx) << (k * sb);
+  }
+  return v;
+}
+
+}  // namespace
+
 std::vector<uint32_t> Program::weight_stream() const {
   std::vector<uint32_t> w;
-  const int S = cfg.slots(), sb = cfg.slot_bits(), ib = cfg.idx_bits(), nw = cfg.slot_words();
+  const int N = cfg.group_nnz, sb = cfg.slot_bits(), nw = cfg.slot_words();
+  const int gb = N * sb;  // bits of one (PE, group)
   w.reserve(size_t(weight_words()));
   w.push_back(uint32_t(hw::kSecSteps) << 28 | uint32_t(steps.size()));
   for (const Step& s : steps) {
     std::vector<uint32_t> word(size_t(nw), 0);
-    for (int i = 0; i < cfg.num_pes * S; ++i) {
-      const uint32_t v = uint32_t(s.code[size_t(i)]) << ib | s.idx[size_t(i)];
-      for (int b = 0; b < sb; ++b)  // a slot may straddle two words
-        if (v >> b & 1u) word[size_t((i * sb + b) / 32)] |= 1u << ((i * sb + b) % 32);
+    for (int pg = 0; pg < cfg.num_pes * cfg.groups; ++pg) {
+      const uint64_t v = group_slot_bits(s, size_t(pg) * N, cfg);
+      for (int b = 0; b < gb; ++b)  // a group's slots may straddle two words
+        if (v >> b & 1u) word[size_t((pg * gb + b) / 32)] |= 1u << ((pg * gb + b) % 32);
     }
     w.insert(w.end(), word.begin(), word.end());
     w.push_back(hw::desc::kAdv.put(uint32_t(s.adv)) | hw::desc::kLast.put(s.last ? 1u : 0u));

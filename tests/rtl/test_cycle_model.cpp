@@ -151,19 +151,58 @@ TEST_CASE("Program::weight_stream: header, slot words, descriptor, parameters", 
   const Program p = compile_layer(codes, 17, 9, par, cfg);
   const std::vector<uint32_t> w = p.weight_stream();
   const size_t sw = size_t(cfg.slot_words());
-  REQUIRE(sw == 8);
+  REQUIRE(sw == 6);  // 16 PEs x 2 groups x 2 slots x {sign, idx[1:0]} = 192 bits
   REQUIRE(p.steps.size() == 2u);  // one step per round
   REQUIRE(w.size() == 1 + 2 * (sw + 1) + 1 + 3 * 17);
   CHECK(w[0] == (uint32_t(hw::kSecSteps) << 28 | 2u));
-  CHECK(w[1] == 0x4u);                          // slot 0 of PE 0: code 1, idx 0 -> 0b0100
+  // The 6 bits of (PE, group) pg at bit pg * 6: slot 0 = bits [2:0], slot 1 = bits [5:3], each
+  // {sign, idx[1:0]}. An empty group is slot 1 = {1, idx0 = 0}: 0b100000.
+  auto slot_word = [&](int pg_used, uint32_t used_bits) {
+    std::vector<uint32_t> words(sw, 0);
+    for (int pg = 0; pg < 32; ++pg) {
+      const uint64_t v = pg == pg_used ? used_bits : 0x20u;
+      for (int b = 0; b < 6; ++b)
+        if (v >> b & 1u) words[size_t(pg * 6 + b) / 32] |= 1u << ((pg * 6 + b) % 32);
+    }
+    return words;
+  };
+  // Step 0: PE 0 group 0 slot 0 = {+, idx 0}, slot 1 unused = {0, idx0 = 0}.
+  CHECK(std::vector<uint32_t>(w.begin() + 1, w.begin() + 1 + long(sw)) == slot_word(0, 0b000000));
   CHECK(w[1 + sw] == hw::desc::kLast.put(1));   // adv 0, last
-  CHECK(w[2 + sw] == 0x0A00u);                  // slot 2 of PE 0: code 2, idx 2 -> 0b1010 at bit 8
+  // Step 1: PE 0 group 1 slot 0 = {-, idx 2} = 0b110, slot 1 unused = {0, idx0 = 2} = 0b010.
+  CHECK(std::vector<uint32_t>(w.begin() + long(2 + sw), w.begin() + long(2 + 2 * sw)) ==
+        slot_word(1, 0b010110));
   CHECK(w[2 + 2 * sw + 1 - 1] == hw::desc::kLast.put(1));
   CHECK(w[3 + 2 * sw] == (uint32_t(hw::kSecParams) << 28 | 17u));
   const size_t e16 = 4 + 2 * sw + 3 * 16;
   CHECK(w[e16] == (uint32_t(uint16_t(int16_t(7))) << 16 | uint16_t(int16_t(-3))));
   CHECK(int32_t(w[e16 + 1]) == -123456);
   CHECK(w[e16 + 2] == 13u);
+}
+
+TEST_CASE("Program::weight_stream: N = 1 stores {code, idx}; N >= 2 codes empty slots by index", "[cycle]") {
+  ArrayConfig one;
+  one.group_nnz = 1;  // 1:4: 16 PEs x 2 groups x 1 slot x {code[1:0], idx[1:0]} = 128 bits
+  std::vector<int8_t> codes(1 * 8, 0);
+  codes[1] = -1;  // group 0 idx 1
+  codes[7] = 1;   // group 1 idx 3
+  std::vector<OutParams> par(1);
+  const std::vector<uint32_t> w1 = compile_layer(codes, 1, 8, par, one).weight_stream();
+  REQUIRE(one.slot_words() == 4);
+  CHECK(w1[1] == (0b1001u | 0b0111u << 4));  // {NEG, 1}, {POS, 3}; other PEs EMPTY = 0
+  CHECK(w1[2] == 0u);
+  // 3:8 (the small configuration's groups): a group with 2 nonzeros fills slots 0, 1; slot 2
+  // repeats slot 0's index; a group with 3 uses all three.
+  ArrayConfig three;
+  three.num_pes = 1, three.group_size = 8, three.group_nnz = 3, three.groups = 1, three.max_outs = 1;
+  three.max_fan_in = 64;
+  codes.assign(16, 0);
+  codes[2] = 1, codes[5] = -1;              // window 0: {+,2}, {-,5}, unused {0,2}
+  codes[8] = -1, codes[9] = 1, codes[15] = 1;  // window 1: {-,0}, {+,1}, {+,7}
+  const std::vector<uint32_t> w3 = compile_layer(codes, 1, 16, par, three).weight_stream();
+  REQUIRE(three.slot_words() == 1);  // 3 slots x 4 bits
+  CHECK(w3[1] == (0x2u | 0xDu << 4 | 0x2u << 8));
+  CHECK(w3[3] == (0x8u | 0x1u << 4 | 0x7u << 8));
 }
 
 TEST_CASE("compile_layer: bad arguments name the field and the value", "[cycle]") {
