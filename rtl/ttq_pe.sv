@@ -30,7 +30,7 @@ module ttq_pe
   input  logic [Slots*SlotBits-1:0]   slots_i,  // this PE's slots of the weight SRAM word
   output logic [AccW-1:0]             p_o,      // P, N including the step in stage 3
   output logic [AccW-1:0]             n_o,
-  output logic [NnzW-1:0]             nnz_o     // nonzero slots of this step (0 if !vld_i)
+  output logic [NnzW-1:0]             nnz_o     // used slots of the step in stage 3 (0 if none)
 );
   localparam int unsigned SumW = 8 + $clog2(Slots + 1);
 
@@ -117,5 +117,9 @@ module ttq_pe
       acc_n_q <= n_o;
     end
   end
-  assign nnz_o = vld_i ? nnz : '0;
+  // The step's used-slot count for PERF_NNZ, registered (stage 3) so that the array-wide sum is
+  // the next cycle's only logic: the count lags the step by a cycle, long before DONE.
+  logic [NnzW-1:0] nnz_q;
+  always_ff @(posedge clk_i) nnz_q <= vld_i ? nnz : '0;
+  assign nnz_o = nnz_q;
 endmodule

@@ -151,7 +151,8 @@ TEST_CASE("Program::weight_stream: header, slot words, descriptor, parameters", 
   const Program p = compile_layer(codes, 17, 9, par, cfg);
   const std::vector<uint32_t> w = p.weight_stream();
   const size_t sw = size_t(cfg.slot_words());
-  REQUIRE(sw == 6);  // 16 PEs x 2 groups x 2 slots x {sign, idx[1:0]} = 192 bits
+  const int groups = cfg.num_pes * cfg.groups;
+  REQUIRE(sw == size_t(groups * 6 + 31) / 32);  // PEs x groups x 2 slots x {sign, idx[1:0]}
   REQUIRE(p.steps.size() == 2u);  // one step per round
   REQUIRE(w.size() == 1 + 2 * (sw + 1) + 1 + 3 * 17);
   CHECK(w[0] == (uint32_t(hw::kSecSteps) << 28 | 2u));
@@ -159,7 +160,7 @@ TEST_CASE("Program::weight_stream: header, slot words, descriptor, parameters", 
   // {sign, idx[1:0]}. An empty group is slot 1 = {1, idx0 = 0}: 0b100000.
   auto slot_word = [&](int pg_used, uint32_t used_bits) {
     std::vector<uint32_t> words(sw, 0);
-    for (int pg = 0; pg < 32; ++pg) {
+    for (int pg = 0; pg < groups; ++pg) {
       const uint64_t v = pg == pg_used ? used_bits : 0x20u;
       for (int b = 0; b < 6; ++b)
         if (v >> b & 1u) words[size_t(pg * 6 + b) / 32] |= 1u << ((pg * 6 + b) % 32);
@@ -219,7 +220,7 @@ TEST_CASE("compile_layer: bad arguments name the field and the value", "[cycle]"
   par.resize(64);
   CHECK_THROWS_WITH(compile_layer(codes, 64, 2048, par, cfg), Catch::Contains("wdepth"));
   const std::vector<Program> passes = compile_passes(codes, 64, 2048, par, cfg);
-  CHECK(passes.size() == 4u);  // one round of 16 outputs (256 windows x 2 steps = 512) per pass
+  CHECK(passes.size() == 4u);  // one round of 16 outputs (2048 / (G*M) windows x 2 steps = WDepth) per pass
   ArrayConfig odd = cfg;
   odd.group_size = 3;
   CHECK_THROWS_WITH(odd.validate(), Catch::Contains("group_size = 3"));
