@@ -95,7 +95,8 @@ data:
 
 # ---- reliability (issue 15): docs/RELIABILITY.md --------------------------------------------
 # test-sanitize: every C++ target and ctest in its own build directory with
-# -fsanitize=address,undefined -fno-sanitize-recover=all (any report fails the test).
+# -fsanitize=address,undefined -fno-sanitize-recover=all (any report fails the test); the sources
+# Verilator generates from the RTL are compiled without (cmake/TtqVerilate.cmake).
 SAN_BUILD    ?= build-asan
 # The two full training runs (the trainer's short Fashion-MNIST run, the 5-kill crash test) take
 # 25+ min under ASan here (timeouts); their code paths run sanitized in the other trainer tests and
