@@ -20,7 +20,7 @@ CLOCK_NS     ?= 5.0
 .PHONY: systemc-example
 .PHONY: test-sanitize fuzz check-all
 .PHONY: help deps deps-torch build test sim train train-unstructured train-sparse train-mnist \
-        train-mnist-unstructured train-sweep train-cifar train-cifar-2of4 train-cifar-onecycle bench regress lint synth \
+        train-mnist-unstructured train-sweep train-cifar-fp train-cifar train-cifar-2of4 bench regress lint synth \
         synth-sweep synth-sparse data clean format
 
 help:
@@ -43,8 +43,8 @@ help:
 	@echo "                    TTQ epochs), export $(BUILD)/models/$(REF_NAME), report, plots"
 	@echo "                    (RESUME=1 resumes); make train-unstructured: the same at t = 0.05"
 	@echo "  make train-mnist  the MNIST lenet5 at 2:4 (train-mnist-unstructured: at t = 0.05);"
-	@echo "                    make train-cifar: CIFAR-10 resnet20 short recipe (train-cifar-2of4: at 2:4;"
-	@echo "                    train-cifar-onecycle: the PyTorch recipe of issue 14, one-cycle + Nesterov)"
+	@echo "                    make train-cifar: CIFAR-10 resnet20, one-cycle + Nesterov, 10 FP + 10 TTQ epochs"
+	@echo "                    (train-cifar-2of4: at 2:4, from the same FP checkpoint)"
 	@echo "  make train-sparse the same lenet5 recipe at 50% zero weights per layer (--ttq-sparsity 0.5)"
 	@echo "  make train-sweep  accuracy vs sparsity: lenet5 at t = 0.05, 30/50/70/90% zeros, 4:8, 2:4,"
 	@echo "                    1:4 from one shared FP phase (SWEEP_EPOCHS=$(SWEEP_EPOCHS) quantized epochs"
@@ -217,21 +217,24 @@ train-sweep: deps $(BUILD)/CMakeCache.txt
 	OMP_WAIT_POLICY=passive ./scripts/train-sweep --build $(BUILD) --fp-epochs $(SWEEP_FP_EPOCHS) \
 	  --ttq-epochs $(SWEEP_EPOCHS) --points $(SWEEP_POINTS) --seed $(TRAIN_SEED) --threads $(TRAIN_THREADS)
 
-# Short CIFAR-10 recipe (10 FP + 5 TTQ epochs, about 1 h on 2 free cores); the paper-scale recipe is in docs/TRAINER.md.
-CIFAR_RECIPE := --fp-epochs 10 --ttq-epochs 5 --lr 0.1 --lr-ttq 0.01 --weight-decay 1e-4
-train-cifar: deps $(BUILD)/CMakeCache.txt
-	$(call train_model,resnet20,cifar10,$(CIFAR_RECIPE))
+# CIFAR-10 ResNet-20, the recipe of issue 14 (PyTorch's reference: one-cycle LR peaking at 0.1
+# with 15% warm-up, Nesterov momentum 0.9, weight decay 5e-4, batch 128): 10 FP epochs, shared by
+# the two quantized models (train-cifar-fp: $(CIFAR_FP_DIR)/checkpoint.bin; a checkpoint there is
+# resumed, so a finished FP phase is reused), then 10 TTQ epochs at lr 0.01 from that checkpoint: train-cifar at t = 0.05
+# -> resnet20-cifar10.ttq, train-cifar-2of4 at 2:4 -> resnet20-cifar10-2of4.ttq.
+CIFAR_RECIPE := --fp-epochs 10 --ttq-epochs 10 --lr 0.1 --lr-ttq 0.01 --weight-decay 5e-4 \
+                --schedule onecycle --nesterov
+CIFAR_FP_DIR := $(BUILD)/train/resnet20-cifar10-fp
+train-cifar-fp: deps $(BUILD)/CMakeCache.txt
+	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-train
+	$(TTQ_TRAIN) --model resnet20 --dataset cifar10 $(CIFAR_RECIPE) --stop-after 10 --no-export \
+	  --outdir $(CIFAR_FP_DIR) $(if $(wildcard $(CIFAR_FP_DIR)/checkpoint.bin),$(if $(RESUME),,--resume))
 
-# The issue 14 recipe (PyTorch's: one-cycle LR peaking at 0.1 with 15% warm-up, Nesterov momentum
-# 0.9, weight decay 5e-4, 10 FP + 10 TTQ epochs at lr 0.01) -> resnet20-cifar10-onecycle.ttq.
-CIFAR_ONECYCLE := --fp-epochs 10 --ttq-epochs 10 --lr 0.1 --lr-ttq 0.01 --weight-decay 5e-4 \
-                  --schedule onecycle --nesterov
-train-cifar-onecycle: deps $(BUILD)/CMakeCache.txt
-	$(call train_model,resnet20,cifar10,$(CIFAR_ONECYCLE),-onecycle)
+train-cifar: train-cifar-fp
+	$(call train_model,resnet20,cifar10,$(CIFAR_RECIPE) --fp-from $(CIFAR_FP_DIR)/checkpoint.bin)
 
-# The same at 2:4 (80+ min on 2 free cores) -> resnet20-cifar10-2of4.ttq.
-train-cifar-2of4: deps $(BUILD)/CMakeCache.txt
-	$(call train_model,resnet20,cifar10,$(CIFAR_RECIPE) --pattern 2:4,-2of4)
+train-cifar-2of4: train-cifar-fp
+	$(call train_model,resnet20,cifar10,$(CIFAR_RECIPE) --fp-from $(CIFAR_FP_DIR)/checkpoint.bin --pattern 2:4,-2of4)
 
 # ---- end to end (issue 5): docs/END_TO_END.md ------------------------------------------------
 # ttq-sim: every ternary layer of MODEL on the Verilated RTL over IMAGES images of DATASET's test
