@@ -6,7 +6,7 @@
 // slot 1 is {1, idx0}; N = 1: {code[1:0], idx}, code POS / NEG / EMPTY. At the last step of a
 // round the sums go to the record chain (p_o / n_o, valid in that cycle) and the accumulators
 // restart at zero. The slot select works on the SRAM words of the step (the weight and activation
-// macros' outputs, which arrive after the falling clock edge): each slot's byte and code are
+// macros' outputs, which arrive after the falling clock edge): each slot's byte and enables are
 // selected in that half cycle and registered; the masked bytes are summed into the P and N trees in
 // the next cycle (stage 2, where vld_i is) and registered; the accumulators add the sums in stage 3
 // (vld3_i / last3_i), and at a round's last step p_o / n_o go to the record chain.
