@@ -12,6 +12,7 @@
 #include "ttq/golden.hpp"
 #include "ttq/model_io.hpp"
 #include "ttq/nm.hpp"
+#include "ttq/tool_main.hpp"
 
 namespace {
 
@@ -164,10 +165,5 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   ttq::remove_temp_files_on_signals();
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ttq-eval: error: %s\n", e.what());
-    return 1;
-  }
+  return ttq::tool_main("ttq-eval", run, argc, argv);
 }

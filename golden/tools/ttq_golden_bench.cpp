@@ -12,6 +12,7 @@
 #include "ttq/fileio.hpp"
 #include "ttq/golden.hpp"
 #include "ttq/model_io.hpp"
+#include "ttq/tool_main.hpp"
 
 namespace {
 
@@ -207,10 +208,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ttq-golden-bench: error: %s\n", e.what());
-    return 1;
-  }
+  return ttq::tool_main("ttq-golden-bench", run, argc, argv);
 }

@@ -8,6 +8,7 @@
 #include "ttq/model_io.hpp"
 #include "ttq/onnx/export.hpp"
 #include "ttq/onnx/graph.hpp"
+#include "ttq/tool_main.hpp"
 
 namespace {
 
@@ -38,10 +39,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ttq-export-onnx: error: %s\n", e.what());
-    return 1;
-  }
+  return ttq::tool_main("ttq-export-onnx", run, argc, argv);
 }

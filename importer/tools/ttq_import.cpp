@@ -13,6 +13,7 @@
 #include "ttq/model_io.hpp"
 #include "ttq/onnx/graph.hpp"
 #include "ttq/onnx/import.hpp"
+#include "ttq/tool_main.hpp"
 
 namespace {
 
@@ -106,10 +107,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ttq-import: error: %s\n", e.what());
-    return 1;
-  }
+  return ttq::tool_main("ttq-import", run, argc, argv);
 }

@@ -22,6 +22,7 @@
 #include "ttq/trainer/batch.hpp"
 #include "ttq/trainer/net.hpp"
 #include "ttq/trainer/rng.hpp"
+#include "ttq/tool_main.hpp"
 
 namespace {
 using namespace ttq::train;
@@ -133,10 +134,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::cerr << "ttq-train-gradstep: error: " << e.what() << "\n";
-    return 1;
-  }
+  return ttq::tool_main("ttq-train-gradstep", run, argc, argv);
 }

@@ -8,6 +8,7 @@
 #include "ttq/e2e/e2e.hpp"
 #include "ttq/fileio.hpp"
 #include "ttq/model_io.hpp"
+#include "ttq/tool_main.hpp"
 
 namespace {
 
@@ -98,10 +99,5 @@ int run(int argc, char** argv) {
 
 int main(int argc, char** argv) {
   ttq::remove_temp_files_on_signals();
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ttq-sim: error: %s\n", e.what());
-    return 1;
-  }
+  return ttq::tool_main("ttq-sim", run, argc, argv);
 }

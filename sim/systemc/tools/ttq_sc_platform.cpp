@@ -22,6 +22,7 @@
 #include "ttq/golden.hpp"
 #include "ttq/model_io.hpp"
 #include "ttq/sc/platform.hpp"
+#include "ttq/tool_main.hpp"
 
 namespace fs = std::filesystem;
 using sc_core::SC_NS;
@@ -327,10 +328,5 @@ int run(int argc, char** argv) {
 }  // namespace
 
 int sc_main(int argc, char* argv[]) {
-  try {
-    return run(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ttq-sc-platform: error: %s\n", e.what());
-    return 2;
-  }
+  return ttq::tool_main("ttq-sc-platform", run, argc, argv, 2);
 }
