@@ -5,7 +5,7 @@ INT8 baseline, compared on real layers. `make synth` / `make synth-sweep`.
   run.py synth [--build build] [--clock-ns 5.0] [--jobs 2] [--model m.ttq] [--report synth]
                [--ttq-params NumPes=16,GroupNnz=2,...] [--dense-params NumPes=16,Lanes=4,...]
                [--random-nm 2:4 | --random-nm none] [--random-sparsity S]
-  run.py sweep [...] [--pes 8,16,32] [--nm 2:4,1:4,4:8,4:4] [--dense-pes 8,16,32]
+  run.py sweep [...] [--pes 8,16,32] [--nm 2:4,1:4,4:8,4:4] [--groups 2] [--dense-pes 8,16,32]
                [--dense-lanes 2,4,8] [--report synth_sweep]
   run.py selftest [--build build]
 
@@ -291,9 +291,11 @@ def sweep_points(args) -> list[tuple[str, dict]]:
     which = args.designs.split(",")
     if "ttq" in which:
         pts.append(("ttq", dict(args.ttq_p)))
-        for p in int_list(args.pes, "--pes"):
-            for n, m in nm_list(args.nm):
-                pts.append(("ttq", {**args.ttq_p, "NumPes": p, "GroupNnz": n, "GroupSize": m}))
+        for g in int_list(args.groups, "--groups"):
+            for p in int_list(args.pes, "--pes"):
+                for n, m in nm_list(args.nm):
+                    pts.append(("ttq", {**args.ttq_p, "NumPes": p, "GroupNnz": n, "GroupSize": m,
+                                        "Groups": g}))
     if "dense" in which:
         pts.append(("dense", dict(args.dense_p)))
         for p in int_list(args.dense_pes, "--dense-pes"):
@@ -439,6 +441,8 @@ def parse_args() -> argparse.Namespace:
             p.add_argument("--pes", default="8,16,32", help="ternary NumPes values")
             p.add_argument("--nm", default="2:4,1:4,4:8,4:4",
                            help="ternary GroupNnz:GroupSize values (N:M hardware)")
+            p.add_argument("--groups", default="2",
+                           help="ternary Groups values (groups of M activations per step)")
             p.add_argument("--dense-pes", default="8,16,32", help="dense NumPes values")
             p.add_argument("--dense-lanes", default="2,4,8", help="dense Lanes values")
             p.add_argument("--report", default="synth_sweep",
@@ -475,7 +479,7 @@ def check_args(args) -> None:
     args.dense_p = dz.parse_params(args.dense_params, "dense",
                                    "--dense-params / SYNTH_DENSE_PARAMS")
     if args.cmd == "sweep":
-        int_list(args.pes, "--pes"), nm_list(args.nm)
+        int_list(args.pes, "--pes"), nm_list(args.nm), int_list(args.groups, "--groups")
         int_list(args.dense_pes, "--dense-pes"), int_list(args.dense_lanes, "--dense-lanes")
 
 
