@@ -235,7 +235,7 @@ module ttq_accel
   );
 
   // ---------------- sequencer ----------------
-  logic       rec_busy, s2_vld, s3_vld, s3_last, s3_final, wait_act;
+  logic       rec_drains, s2_vld, s3_vld, s3_last, s3_final, wait_act;
   logic [7:0] s3_round;
   ttq_seq #(.WDepth(WDepth), .WinW(WinW)) u_seq (
     .clk_i,
@@ -246,7 +246,7 @@ module ttq_accel
     .rounds_i   (rounds),
     .nvec_i     (nvec),
     .full_i     (full),
-    .rec_busy_i (rec_busy),
+    .rec_drains_i (rec_drains),
     .d_re_o     (d_re),
     .d_raddr_o  (d_raddr),
     .d_rdata_i  (d_rdata),
@@ -305,7 +305,7 @@ module ttq_accel
     .rec_final_i (s3_final),
     .rec_p_i     (pe_p),
     .rec_n_i     (pe_n),
-    .rec_busy_o  (rec_busy),
+    .rec_drains_o(rec_drains),
     .par_re_o    (par_re),
     .par_raddr_o (par_raddr),
     .par_rdata_i (par_rdata),

@@ -5,14 +5,22 @@
 // enters an 8-entry FIFO that drives m_axis_r. A record is taken only when the FIFO will have
 // room for it (entries + results in flight < depth), so the pipeline never stalls and the SRAM
 // read data never has to be held. Results leave in channel order (round-major, PE-minor).
+//
+// The sequencer may issue a round's last step while the chain still holds the previous round's
+// records, as long as they are sure to be gone when the new ones load LoadAhead cycles later
+// (rec_drains_o): at most LoadAhead of them left, and room in the FIFO for all of them and
+// everything in flight, so that each of the next cycles takes one whatever the result stream does.
 module ttq_drain
 #(
   parameter int unsigned NumPes  = ttq_pkg::DefNumPes,
   parameter int unsigned AccW    = 20,
   parameter int unsigned MaxOuts = ttq_pkg::DefMaxOuts,
+  parameter int unsigned LoadAhead = ttq_pkg::RecLoadAhead,  // last step issue -> its records load
   localparam int unsigned PAddrW = MaxOuts > 1 ? $clog2(MaxOuts) : 1,
   localparam int unsigned CntW   = $clog2(NumPes + 1),
-  localparam int unsigned Depth  = 8
+  localparam int unsigned Depth  = ttq_pkg::ResultFifoDepth,
+  localparam int unsigned PtrW   = $clog2(Depth),
+  localparam int unsigned FCntW  = $clog2(Depth + 1)
 ) (
   input  logic                   clk_i,
   input  logic                   rst_ni,
@@ -26,7 +34,7 @@ module ttq_drain
   input  logic                   rec_final_i,
   input  logic [NumPes*AccW-1:0] rec_p_i,
   input  logic [NumPes*AccW-1:0] rec_n_i,
-  output logic                   rec_busy_o,
+  output logic                   rec_drains_o, // the chain is empty LoadAhead cycles from now
   // parameter memory read port ({S}, B, {Mn, Mp} in bits 95:64, 63:32, 31:0)
   output logic                   par_re_o,
   output logic [PAddrW-1:0]      par_raddr_o,
@@ -46,7 +54,11 @@ module ttq_drain
   logic            rec_final_q;
   logic            take, take_last;
 
-  logic [3:0] fifo_cnt_q, infl_q;
+  // The FIFO is a power-of-two ring deeper than the 5 results an output pipeline holds.
+  if (Depth < 8 || (Depth & (Depth - 1)) != 0) begin : gen_chk_depth
+    $error("ttq_drain: ResultFifoDepth must be a power of two >= 8, got %0d", Depth);
+  end
+  logic [FCntW-1:0] fifo_cnt_q, infl_q;
   assign take      = rec_cnt_q != '0 && 32'(fifo_cnt_q) + 32'(infl_q) < Depth;
   assign take_last = rec_final_q && rec_cnt_q == CntW'(1);
 
@@ -76,7 +88,8 @@ module ttq_drain
       rec_id_q <= rec_id_q + 1'b1;
     end
   end
-  assign rec_busy_o  = rec_cnt_q != '0;
+  assign rec_drains_o = 32'(rec_cnt_q) <= LoadAhead &&
+                        32'(fifo_cnt_q) + 32'(infl_q) + 32'(rec_cnt_q) <= Depth;
   assign par_re_o    = take;
   assign par_raddr_o = rec_id_q[PAddrW-1:0];
 
@@ -132,7 +145,7 @@ module ttq_drain
 
   // ---------------- result FIFO ----------------
   logic [16:0]      fifo_q [Depth];
-  logic [2:0]       rd_q, wr_q;
+  logic [PtrW-1:0]  rd_q, wr_q;
   logic             pop;
   logic [31:0]      vout_q;
   assign pop = m_axis_r_tvalid_o && m_axis_r_tready_i;
@@ -144,8 +157,8 @@ module ttq_drain
       wr_q       <= '0;
       vout_q     <= '0;
     end else begin
-      fifo_cnt_q <= fifo_cnt_q + 4'(ou_vld) - 4'(pop);
-      infl_q     <= infl_q + 4'(take) - 4'(ou_vld);
+      fifo_cnt_q <= fifo_cnt_q + FCntW'(ou_vld) - FCntW'(pop);
+      infl_q     <= infl_q + FCntW'(take) - FCntW'(ou_vld);
       if (ou_vld) wr_q <= wr_q + 1'b1;
       if (pop) rd_q <= rd_q + 1'b1;
       if (pop && m_axis_r_tlast_o) vout_q <= vout_q + 1'b1;
@@ -168,7 +181,7 @@ module ttq_drain
   always_ff @(posedge clk_i) begin
     if (rst_ni && rec_load_i && rec_cnt_q != '0)
       $error("ttq_drain: records loaded over unread records");
-    if (rst_ni && ou_vld && fifo_cnt_q == 4'(Depth) && !pop) $error("ttq_drain: result FIFO overflow");
+    if (rst_ni && ou_vld && fifo_cnt_q == FCntW'(Depth) && !pop) $error("ttq_drain: result FIFO overflow");
   end
 `endif
 `ifdef FORMAL

@@ -7,8 +7,9 @@
 // in the next (stage 3).
 //
 // A step issues when: a descriptor is queued, vectors remain, the current vector's bank is full,
-// and, for the last step of a round, the record chain is empty and no other last step is in
-// flight (the records it writes must not overwrite unread ones).
+// and, for the last step of a round, the record chain is sure to be empty when the step's records
+// load three cycles later (ttq_drain's rec_drains) and no other last step is in flight (the
+// records it writes must not overwrite unread ones).
 module ttq_seq
 #(
   parameter int unsigned WDepth = 512,
@@ -24,7 +25,7 @@ module ttq_seq
   input  logic [7:0]        rounds_i,
   input  logic [31:0]       nvec_i,
   input  logic [1:0]        full_i,       // activation banks holding a whole vector
-  input  logic              rec_busy_i,   // record chain not yet drained
+  input  logic              rec_drains_i, // record chain empty by the time this step loads it
   // descriptor memory
   output logic              d_re_o,
   output logic [WAddrW-1:0] d_raddr_o,
@@ -70,7 +71,7 @@ module ttq_seq
   assign final_round = round_q == rounds_i - 1'b1;
   assign ready  = run_i && q_cnt_q != '0 && v_q != nvec_i;
   assign pop    = ready && full_i[v_q[0]] &&
-                  (!head_last || (!rec_busy_i && !(s1_vld_q && s1_last_q) &&
+                  (!head_last || (rec_drains_i && !(s1_vld_q && s1_last_q) &&
                                   !(s2_vld_q && s2_last_q) && !(s3_vld_q && s3_last_q)));
   assign win    = ptr_q + WinW'(head_adv);
   assign push   = infl_q;

@@ -58,6 +58,8 @@ def sv(c: dict) -> str:
     out.append(f"  localparam logic [31:0] TtqId = 32'h{int(c['id'], 16):08X};")
     for p in c["params"]:
         out.append(f"  localparam int unsigned Def{p['name']} = {p['value']};  // {p['doc']}")
+    for p in c["microarch"]:
+        out.append(f"  localparam int unsigned {p['name']} = {p['value']};  // {p['doc']}")
     for r in c["registers"]:
         out.append(f"  localparam logic [11:0] Reg{camel(r['name'])} = 12'h{int(r['addr'], 16):03X};")
         for f in r["fields"]:
@@ -84,6 +86,9 @@ def hpp(c: dict) -> str:
            "// Default array parameters (the RTL's parameter defaults)."]
     for p in c["params"]:
         out.append(f"inline constexpr int kDef{p['name']} = {p['value']};  // {p['doc']}")
+    out += ["", "// Fixed microarchitecture constants (the RTL's structure; the cycle model's timing)."]
+    for p in c["microarch"]:
+        out.append(f"inline constexpr int k{p['name']} = {p['value']};  // {p['doc']}")
     out += ["", "// Register byte addresses and fields: {lsb, width}.",
             "struct Field { int lsb, width; constexpr uint32_t get(uint32_t v) const { "
             "return width == 32 ? v : (v >> lsb) & ((1u << width) - 1u); } "

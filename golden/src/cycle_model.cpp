@@ -11,8 +11,9 @@
 namespace ttq {
 namespace {
 
-constexpr int kFifoDepth = 8;   // ttq_drain result FIFO
+constexpr int kFifoDepth = hw::kResultFifoDepth;  // ttq_drain result FIFO
 constexpr int kOutLatency = 5;  // take -> result in the FIFO: A, B, out-unit S2, S3, S4
+constexpr int kLoadAhead = hw::kRecLoadAhead;  // a round's last step issue -> its records load
 
 }  // namespace
 
@@ -49,9 +50,12 @@ CycleStats cycle_model(const Program& prog, int64_t nvec) {
     const Step& head = prog.steps[size_t(s % nsteps)];
     const bool final_round = round == K - 1;
     const bool ready = q_cnt != 0 && v != nvec;
-    const bool rec_busy = rec_cnt != 0;
+    // The chain is sure to be empty when this step's records load (ttq_drain rec_drains): at
+    // most kLoadAhead records left and FIFO room for them and everything in flight.
+    const bool rec_drains =
+        rec_cnt <= kLoadAhead && fifo_cnt + infl_o + rec_cnt <= kFifoDepth;
     const bool pop = ready && full[size_t(v & 1)] &&
-                     (!head.last || (!rec_busy && !(s1_vld && s1_last) && !(s2_vld && s2_last) &&
+                     (!head.last || (rec_drains && !(s1_vld && s1_last) && !(s2_vld && s2_last) &&
                                      !(s3_vld && s3_last)));
     const bool rd = q_cnt + int(infl) - int(pop) <= 1;
     const bool wait_act = ready && !full[size_t(v & 1)];

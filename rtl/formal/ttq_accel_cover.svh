@@ -10,7 +10,7 @@ c_err_config:    cover property (@(posedge clk_i) rst_ni && u_regs.err_set && u_
 c_last_outs_lt:  cover property (@(posedge clk_i) start && 32'(last_outs) < NumPes);
 c_multi_round:   cover property (@(posedge clk_i) start && rounds > 8'd1);
 c_empty_step:    cover property (@(posedge clk_i) s2_vld && nnz_sum == '0);
-c_rec_wait:      cover property (@(posedge clk_i) run_q && u_seq.ready && u_seq.head_last && rec_busy);
+c_rec_wait:      cover property (@(posedge clk_i) run_q && u_seq.ready && u_seq.head_last && !rec_drains);
 c_srst_run:      cover property (@(posedge clk_i) srst && run_q);
 c_srst_wload:    cover property (@(posedge clk_i) srst && wl_active);
 c_zero_vectors:  cover property (@(posedge clk_i) run_q && nvec == '0);

@@ -229,6 +229,24 @@ TEST_CASE("compile_layer: bad arguments name the field and the value", "[cycle]"
   CHECK_THROWS_WITH(odd.validate(), Catch::Contains("max_outs = 40"));
 }
 
+// A round's last step may issue while the chain still holds the previous round's records, as long
+// as they are sure to be gone when the new ones load (ttq_drain rec_drains): rounds of
+// NumPes + 2 steps or more never wait for the chain, so every further step of a round costs
+// exactly one cycle per round (and one per window of the first vector's input); below that the
+// chain sets the pace. ResNet-20's fan-in-144 layers (18 steps at 2:4) run at full rate.
+TEST_CASE("cycle_model: rounds of NumPes + 2 steps or more never wait for the record chain", "[cycle]") {
+  const ArrayConfig cfg;
+  const int nvec = 16, out_ch = 64, K = 4, win = cfg.groups * cfg.group_size;
+  const auto cycles = [&](int steps) {
+    const int fan_in = steps * win;
+    return layer_cycles(nm_codes(out_ch, fan_in, 2, 4, 5), out_ch, fan_in, nvec, cfg).sparse;
+  };
+  for (int t = cfg.num_pes + 2; t <= cfg.num_pes + 6; ++t)
+    CHECK(cycles(t + 1).cycles - cycles(t).cycles == int64_t(nvec) * K + 1);
+  CHECK(cycles(cfg.num_pes + 1).cycles - cycles(cfg.num_pes).cycles < int64_t(nvec) * K);
+  CHECK(cycles(144 / win).utilization() >= 0.95);
+}
+
 TEST_CASE("cycle_model: never beats the ideal bound; N:M halves the cycles of the dense schedule", "[cycle]") {
   const ArrayConfig cfg;
   for (double sparsity : {0.0, 0.5, 0.9}) {

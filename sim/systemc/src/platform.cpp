@@ -94,7 +94,10 @@ void Cpu::run() {
   try {
     TlmAccelBus tb(name(), bus, irq, map_, accel_.period());
     tb.set_bad_dma(bad_dma_);
-    run_layer(tb);
+    if (probe_regs_)
+      probe_registers(tb);
+    else
+      run_layer(tb);
   } catch (const DmaError& e) {
     report_.bus_error = {true, e.irq, e.code, e.addr, e.what(), e.at};
     error_ = e.what();
@@ -104,6 +107,23 @@ void Cpu::run() {
   report_.sim_time = sc_core::sc_time_stamp();
   finished_ = true;
   sc_core::sc_stop();
+}
+
+void Cpu::probe_registers(TlmAccelBus& tb) {
+  wait(accel_.period() * double(accel_.options().reset_cycles + 2));
+  const uint32_t unmapped = dma_reg::kBase - 4;  // above the last register of the contract
+  const auto probe = [&](const std::string& what, auto&& access) {
+    std::string err;
+    try {
+      access();
+    } catch (const std::runtime_error& e) {
+      err = e.what();
+    }
+    report_.register_probes.emplace_back(what, err);
+  };
+  probe("write of read-only HWCFG0", [&] { tb.write_reg(hw::reg::kHwcfg0, 0); });
+  probe("read of unmapped " + hex(unmapped), [&] { tb.read_reg(unmapped); });
+  probe("read of HWCFG0", [&] { tb.read_reg(hw::reg::kHwcfg0); });  // control: must answer OK
 }
 
 // The shared driver sequence, pass by pass; the platform only adds its time measurements.

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "Vttq_accel_sc.h"
@@ -129,7 +131,13 @@ void TtqAccelTlm::b_transport(tlm::tlm_generic_payload& t, sc_time& delay) {
   }
   if (write) std::memcpy(&data, t.get_data_ptr(), 4);
   if (addr < dma_reg::kBase) {
-    data = axil_access(write, uint32_t(addr), data, strb);
+    uint32_t resp = hw::kRespOkay;
+    std::tie(data, resp) = axil_access(write, uint32_t(addr), data, strb);
+    // SLVERR (an unmapped register, a write to a read-only one): the access changed nothing.
+    if (resp != hw::kRespOkay) {
+      t.set_response_status(tlm::TLM_GENERIC_ERROR_RESPONSE);
+      return;
+    }
   } else {
     // the wrapper's own registers: one clock cycle, like a register slice
     wait(clk_.posedge_event());
@@ -147,12 +155,13 @@ void TtqAccelTlm::b_transport(tlm::tlm_generic_payload& t, sc_time& delay) {
   t.set_response_status(tlm::TLM_OK_RESPONSE);
 }
 
-uint32_t TtqAccelTlm::axil_access(bool write, uint32_t addr, uint32_t data, uint32_t strb) {
+std::pair<uint32_t, uint32_t> TtqAccelTlm::axil_access(bool write, uint32_t addr, uint32_t data,
+                                                       uint32_t strb) {
   axil_mutex_.lock();
   axil_pending_ = true, axil_write_ = write, axil_addr_ = addr, axil_data_ = data,
   axil_strb_ = strb;
   wait(axil_done_);
-  const uint32_t r = axil_rdata_;
+  const std::pair<uint32_t, uint32_t> r{write ? 0 : axil_rdata_, axil_resp_};
   axil_mutex_.unlock();
   return r;
 }
@@ -293,6 +302,7 @@ void TtqAccelTlm::on_edge() {
       const bool done = axil_write_ ? p.bvalid.read() : p.rvalid.read();
       if (done) {
         if (!axil_write_) axil_rdata_ = p.rdata.read();
+        axil_resp_ = axil_write_ ? p.bresp.read() : p.rresp.read();
         axil_phase_ = Phase::Idle;
         axil_done_.notify(SC_ZERO_TIME);
       }

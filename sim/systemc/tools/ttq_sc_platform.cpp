@@ -113,6 +113,22 @@ ttq::sc::LayerJob random_job(uint64_t seed, int out_ch, int fan_in, int nvec, bo
   return j;
 }
 
+// --bad-reg: the two SLVERR accesses must have raised a TLM error on the bus, the control read
+// none. Exit 0 if so, 1 if not.
+int register_probe_exit(const ttq::sc::LayerReport& r) {
+  bool ok = r.register_probes.size() == 3;
+  for (size_t i = 0; i < r.register_probes.size(); ++i) {
+    const auto& [what, err] = r.register_probes[i];
+    const bool expect_error = i < 2;
+    const bool good = expect_error ? err.find("GENERIC_ERROR") != std::string::npos : err.empty();
+    ok = ok && good;
+    std::printf("%-32s %s (%s)\n", what.c_str(), err.empty() ? "OK response" : err.c_str(),
+                good ? "as expected" : "WRONG");
+  }
+  std::printf("register error responses: %s\n", ok ? "pass" : "FAIL");
+  return ok ? 0 : 1;
+}
+
 // A DMA error stopped the job: say so on stderr and in the report; exit code 3.
 int bus_error_exit(const ttq::sc::BusErrorReport& be, const std::string& injected,
                    uint64_t bad_addr, const std::string& report, const ttq::sc::LayerJob& job,
@@ -146,7 +162,7 @@ int run(int argc, char** argv) {
   int nvec = 64, rand_out = 80, rand_fan_in = 300, burst = 256;
   uint64_t seed = 1;
   double period_ns = 5.0, mem_latency_ns = 40.0, mem_beat_ns = 1.0;
-  bool random = false, quiet = false, signed_out = false, memory_bound = false;
+  bool random = false, quiet = false, signed_out = false, memory_bound = false, bad_reg = false;
   std::string bad_dma = "none";
   app.add_option("--model", model,
                  "trained .ttq model (default: build/models/lenet5-*.ttq if present)");
@@ -173,6 +189,9 @@ int run(int argc, char** argv) {
                  "directed bus-error test: the DMA descriptor of this stream points past the end "
                  "of memory (none, weights, activations, results)")
       ->check(CLI::IsMember({"none", "weights", "activations", "results"}));
+  app.add_flag("--bad-reg", bad_reg,
+               "instead of the layer, write a read-only register and read an unmapped one: each "
+               "must end in a TLM error response (the RTL's SLVERR); exit 0 if so, 1 if not");
   app.add_option("--data-dir", data_dir, "dataset directory (default: the lookup path)");
   app.add_option("--report", report, "JSON report path (e.g. build/reports/systemc.json)");
   app.add_flag("--quiet", quiet, "no SystemC banner / info messages");
@@ -225,6 +244,7 @@ int run(int argc, char** argv) {
   accel.dma.bind(bus.in);  // the DMA sees memory at the same system addresses as the CPU
   accel.irq.bind(irq);
   cpu.irq.bind(irq);
+  if (bad_reg) cpu.probe_register_errors();
   if (bad != ttq::sc::BadDma::None)  // the DMA's warning is the expected outcome here
     sc_core::sc_report_handler::set_actions(sc_core::SC_WARNING, sc_core::SC_DO_NOTHING);
 
@@ -232,6 +252,7 @@ int run(int argc, char** argv) {
   sc_core::sc_start();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   if (!cpu.finished()) throw std::runtime_error("simulation stopped before the CPU finished");
+  if (bad_reg) return register_probe_exit(cpu.report());
   const ttq::sc::BusErrorReport& be = cpu.report().bus_error;
   if (be.seen) return bus_error_exit(be, bad_dma, kMemBase + mem_size, report, job, period_ns);
   if (bad != ttq::sc::BadDma::None)

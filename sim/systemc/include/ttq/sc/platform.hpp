@@ -90,6 +90,8 @@ struct LayerReport {
   std::string first_mismatch;
   std::vector<PassReport> passes;
   BusErrorReport bus_error;
+  // probe_register_errors(): per access, "" if the bus answered OK, else the error it raised.
+  std::vector<std::pair<std::string, std::string>> register_probes;
   sc_core::sc_time sim_time;  // total simulated time of the CPU's job
 };
 
@@ -103,6 +105,9 @@ class Cpu : public sc_core::sc_module {
   sc_core::sc_in<bool> irq;
   Cpu(sc_core::sc_module_name name, LayerJob job, const TtqAccelTlm& accel, const BusMap& map,
       BadDma bad_dma = BadDma::None);
+  // Instead of the layer: write a read-only register and read an unmapped one (both SLVERR on the
+  // AXI4-Lite pins), recording what the bus returned for each (the directed register-error test).
+  void probe_register_errors() { probe_regs_ = true; }
   const LayerReport& report() const { return report_; }
   const std::string& error() const { return error_; }
   bool finished() const { return finished_; }
@@ -110,6 +115,7 @@ class Cpu : public sc_core::sc_module {
  private:
   void run();
   void run_layer(TlmAccelBus& tb);
+  void probe_registers(TlmAccelBus& tb);
   void check_results();
 
   LayerJob job_;
@@ -119,6 +125,7 @@ class Cpu : public sc_core::sc_module {
   LayerReport report_;
   std::string error_;
   bool finished_ = false;
+  bool probe_regs_ = false;
 };
 
 }  // namespace ttq::sc

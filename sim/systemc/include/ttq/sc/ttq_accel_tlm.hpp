@@ -112,7 +112,9 @@ class TtqAccelTlm : public sc_core::sc_module {
   enum class Phase { Idle, Addr, Resp };
 
   void b_transport(tlm::tlm_generic_payload& t, sc_core::sc_time& delay);
-  uint32_t axil_access(bool write, uint32_t addr, uint32_t data, uint32_t strb);
+  // One AXI4-Lite access on the pins: the read data (0 for a write) and the response (bresp/rresp).
+  std::pair<uint32_t, uint32_t> axil_access(bool write, uint32_t addr, uint32_t data,
+                                            uint32_t strb);
   uint32_t dma_reg_read(uint32_t addr);
   void dma_reg_write(uint32_t addr, uint32_t data);
   void on_edge();   // SC_METHOD on the rising clock edge: every pin of the RTL
@@ -136,7 +138,7 @@ class TtqAccelTlm : public sc_core::sc_module {
   sc_core::sc_event axil_done_;
   Phase axil_phase_ = Phase::Idle;
   bool axil_pending_ = false, axil_write_ = false;
-  uint32_t axil_addr_ = 0, axil_data_ = 0, axil_strb_ = 0, axil_rdata_ = 0;
+  uint32_t axil_addr_ = 0, axil_data_ = 0, axil_strb_ = 0, axil_rdata_ = 0, axil_resp_ = 0;
   bool awvalid_q_ = false, arvalid_q_ = false;
   // streams
   std::deque<WordBeat> w_fifo_;
