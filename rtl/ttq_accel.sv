@@ -64,8 +64,7 @@ module ttq_accel
   output logic              irq_o
 );
   localparam int unsigned Slots    = Groups * GroupNnz;
-  localparam int unsigned IdxW     = GroupSize > 1 ? $clog2(GroupSize) : 1;
-  localparam int unsigned SlotBits = 1 + IdxW + (GroupNnz == 1 ? 1 : 0);  // ttq_pe's slot format
+  localparam int unsigned SlotBits = ttq_pkg::SlotBits(GroupSize, GroupNnz);  // ttq_pe's slot format
   localparam int unsigned PeBits   = Slots * SlotBits;
   localparam int unsigned SlotW    = NumPes * PeBits;
   localparam int unsigned SlotCols = (SlotW + 31) / 32;

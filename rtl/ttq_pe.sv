@@ -17,8 +17,8 @@ module ttq_pe
   parameter int unsigned Groups    = ttq_pkg::DefGroups,
   parameter int unsigned AccW      = 20,
   localparam int unsigned Slots    = Groups * GroupNnz,
-  localparam int unsigned IdxW     = GroupSize > 1 ? $clog2(GroupSize) : 1,
-  localparam int unsigned SlotBits = 1 + IdxW + (GroupNnz == 1 ? 1 : 0),
+  localparam int unsigned IdxW     = ttq_pkg::IdxBits(GroupSize),
+  localparam int unsigned SlotBits = ttq_pkg::SlotBits(GroupSize, GroupNnz),
   localparam int unsigned NnzW     = $clog2(Slots + 1)
 ) (
   input  logic                        clk_i,

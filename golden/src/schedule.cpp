@@ -22,7 +22,6 @@ bool pow2(int v) { return v > 0 && (v & (v - 1)) == 0; }
 
 }  // namespace
 
-int ArrayConfig::idx_bits() const { return std::max(1, clog2(group_size)); }
 int ArrayConfig::acc_bits() const { return 8 + clog2(int64_t(max_fan_in) + 1); }
 
 void ArrayConfig::validate() const {

@@ -24,10 +24,10 @@ struct ArrayConfig {
   int wdepth = hw::kDefWDepth;         // steps per pass (weight memory depth)
 
   int slots() const { return groups * group_nnz; }        // per PE and step
-  int idx_bits() const;                                   // max(1, clog2(group_size))
+  int idx_bits() const { return hw::idx_bits(group_size); }  // max(1, clog2(group_size))
   // Stored slot bits (docs/ARCHITECTURE.md, "Slot format"): {sign, idx} when N >= 2 (emptiness is
   // coded by repeating slot 0's index), {code[1:0], idx} when N = 1.
-  int slot_bits() const { return 1 + idx_bits() + (group_nnz == 1 ? 1 : 0); }
+  int slot_bits() const { return hw::slot_bits(group_size, group_nnz); }
   int slot_word_bits() const { return num_pes * slots() * slot_bits(); }
   int slot_words() const { return (slot_word_bits() + 31) / 32; }
   int win_bytes() const { return groups * group_size; }   // activations per step window / beat
