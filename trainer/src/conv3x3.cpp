@@ -1,0 +1,231 @@
+#include "ttq/trainer/conv3x3.hpp"
+
+#include <algorithm>
+#include <cstddef>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+
+namespace ttq::train {
+namespace {
+
+// 16 floats: one AVX-512 register here; GCC/Clang lower it to 2 AVX or 4 SSE registers elsewhere.
+using v16 = float __attribute__((vector_size(64)));
+constexpr int kLanes = 16;
+v16 load(const float* p) {
+  v16 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+void store(float* p, v16 v) { std::memcpy(p, &v, sizeof v); }
+// Sum of the 16 lanes as a fixed tree (halves added until one lane is left).
+float hsum(v16 v) {
+  float a[kLanes];
+  std::memcpy(a, &v, sizeof a);
+  for (int n = kLanes / 2; n >= 1; n /= 2)
+    for (int i = 0; i < n; ++i) a[i] += a[i + n];
+  return a[0];
+}
+
+constexpr int kOutBlock = 8;  // forward: output channels per register block
+constexpr int kVecs = 3;      // forward: vectors of positions per register block
+constexpr size_t kTile = size_t(kVecs) * kLanes;
+constexpr int kTaps = 9;
+
+size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
+
+void require(bool ok, const char* what, const std::string& detail) {
+  if (!ok) throw std::invalid_argument(std::string(what) + ": " + detail);
+}
+
+// The padded layout of one channel (see conv3x3.hpp): row stride s = W + 1, image stride
+// p = (H + 1) * s; image n's pixel (y, x) at f + n*p + y*s + x. Outputs are computed for the
+// positions [f, f + len), len a multiple of the forward tile; ld leaves room for the taps' reach.
+struct Geom {
+  int n = 0, h = 0, w = 0;
+  size_t s = 0, p = 0, f = 0, len = 0, ld = 0;
+  ptrdiff_t off[kTaps] = {};
+};
+
+Geom geom(int n, int h, int w) {
+  Geom g;
+  g.n = n, g.h = h, g.w = w;
+  g.s = size_t(w) + 1;
+  g.p = (size_t(h) + 1) * g.s;
+  g.f = round_up(g.s + 1, kLanes);
+  g.len = round_up(size_t(n) * g.p, kTile);
+  g.ld = round_up(g.f + g.len + g.s + 1, kLanes);
+  for (int t = 0; t < kTaps; ++t)
+    g.off[t] = (ptrdiff_t(t / 3) - 1) * ptrdiff_t(g.s) + ptrdiff_t(t % 3) - 1;
+  return g;
+}
+
+// Tensor [C][N*H*W] -> padded rows [C][ld], every pad and margin zero.
+void pack(const Tensor& x, const Geom& g, Mat& out) {
+  out.resize(x.c, Eigen::Index(g.ld));
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < x.c; ++c) {
+    const float* src = x.row(c);
+    float* dst = out.data() + size_t(c) * g.ld;
+    std::fill(dst, dst + g.f, 0.0f);
+    for (int n = 0; n < g.n; ++n) {
+      float* img = dst + g.f + size_t(n) * g.p;
+      for (int y = 0; y < g.h; ++y) {
+        std::copy_n(src + (size_t(n) * g.h + y) * g.w, g.w, img + y * g.s);
+        img[y * g.s + size_t(g.w)] = 0.0f;
+      }
+      std::fill_n(img + size_t(g.h) * g.s, g.s, 0.0f);
+    }
+    std::fill(dst + g.f + size_t(g.n) * g.p, dst + g.ld, 0.0f);
+  }
+}
+
+// Padded rows -> the valid positions of channels [0, y.c) of an already shaped tensor.
+void unpack(const Mat& in, const Geom& g, Tensor& y) {
+#pragma omp parallel for schedule(static)
+  for (int c = 0; c < y.c; ++c) {
+    const float* src = in.data() + size_t(c) * g.ld + g.f;
+    float* dst = y.row(c);
+    for (int n = 0; n < g.n; ++n)
+      for (int yy = 0; yy < g.h; ++yy)
+        std::copy_n(src + size_t(n) * g.p + yy * g.s, g.w, dst + (size_t(n) * g.h + yy) * g.w);
+  }
+}
+
+// Weights as [Cout/8][Cin][tap][8] for the forward kernel, output channels zero-padded to a
+// multiple of 8. adjoint: the backward-to-input convolution's weights, wa[c][o][tap] =
+// w[o][c][8 - tap] (transposed and rotated by 180 degrees).
+void pack_weights(const Mat& w, bool adjoint, std::vector<float>& out) {
+  const int co = adjoint ? int(w.cols()) / kTaps : int(w.rows());
+  const int ci = adjoint ? int(w.rows()) : int(w.cols()) / kTaps;
+  const int cob = int(round_up(size_t(co), kOutBlock));
+  out.assign(size_t(cob) * ci * kTaps, 0.0f);
+  for (int o = 0; o < co; ++o)
+    for (int c = 0; c < ci; ++c)
+      for (int t = 0; t < kTaps; ++t) {
+        const float v = adjoint ? w(c, o * kTaps + kTaps - 1 - t) : w(o, c * kTaps + t);
+        out[((size_t(o / kOutBlock) * ci + c) * kTaps + t) * kOutBlock + o % kOutBlock] = v;
+      }
+}
+
+// out[o][q .. q + kTile) for the 8 output channels of wb ([ci][tap][8]): sum over c, then taps.
+void fwd_tile(const float* x, size_t ld, int ci, const float* wb, const ptrdiff_t* off, float* out,
+              size_t q) {
+  v16 acc[kOutBlock][kVecs] = {};
+  for (int c = 0; c < ci; ++c) {
+    const float* xc = x + size_t(c) * ld + q;
+    for (int t = 0; t < kTaps; ++t) {
+      v16 xv[kVecs];
+      for (int v = 0; v < kVecs; ++v) xv[v] = load(xc + off[t] + v * kLanes);
+      const float* wt = wb + (size_t(c) * kTaps + t) * kOutBlock;
+      for (int o = 0; o < kOutBlock; ++o)
+        for (int v = 0; v < kVecs; ++v) acc[o][v] += wt[o] * xv[v];
+    }
+  }
+  for (int o = 0; o < kOutBlock; ++o)
+    for (int v = 0; v < kVecs; ++v) store(out + size_t(o) * ld + q + v * kLanes, acc[o][v]);
+}
+
+// out [round_up(co, 8)][ld] = the convolution of the padded in [ci][ld] with packed weights,
+// at every position of [f, f + len) (pad positions hold garbage). Threads split the positions.
+void conv_pass(const Mat& in, int ci, int co, const std::vector<float>& wpk, const Geom& g,
+               Mat& out) {
+  const int cob = int(round_up(size_t(co), kOutBlock));
+  out.resize(cob, Eigen::Index(g.ld));
+  const long tiles = long(g.len / kTile);
+#pragma omp parallel for schedule(static)
+  for (long tq = 0; tq < tiles; ++tq) {
+    const size_t q = g.f + size_t(tq) * kTile;
+    for (int ob = 0; ob < cob; ob += kOutBlock)
+      fwd_tile(in.data(), g.ld, ci, wpk.data() + size_t(ob) * ci * kTaps, g.off,
+               out.data() + size_t(ob) * g.ld, q);
+  }
+}
+
+// out[o][t] (row stride ostride) = sum over q in [q0, q1) of dy[o][q] * x[q + off[t]], for OB
+// output channels; 16-lane partial sums, reduced at the end.
+template <int OB>
+void dw_sweep(const float* dy, size_t ld, const float* x, const ptrdiff_t* off, size_t q0,
+              size_t q1, float* out, size_t ostride) {
+  v16 acc[OB][kTaps] = {};
+  for (size_t q = q0; q < q1; q += kLanes) {
+    v16 xv[kTaps];
+    for (int t = 0; t < kTaps; ++t) xv[t] = load(x + q + off[t]);
+    for (int o = 0; o < OB; ++o) {
+      const v16 d = load(dy + size_t(o) * ld + q);
+      for (int t = 0; t < kTaps; ++t) acc[o][t] += d * xv[t];
+    }
+  }
+  for (int o = 0; o < OB; ++o)
+    for (int t = 0; t < kTaps; ++t) out[size_t(o) * ostride + t] = hsum(acc[o][t]);
+}
+
+// dw [co][ci*9] = sum over positions of dypad[o] * shifted xpad[c]. The positions are cut into a
+// number of blocks that depends on the shape only (a multiple of 4, ~2,048 positions each); each
+// block's sums go to its own slice of partial, and the slices are added in block order.
+void weight_grad(const Mat& dyp, int co, const Mat& xp, int ci, const Geom& g,
+                 std::vector<float>& partial, Mat& dw) {
+  const size_t blocks = 4 * ((g.len + 8191) / 8192);
+  const size_t q_len = round_up((g.len + blocks - 1) / blocks, kLanes);
+  const size_t per = size_t(co) * ci * kTaps;
+  partial.resize(blocks * per);
+#pragma omp parallel for schedule(static)
+  for (long b = 0; b < long(blocks); ++b) {
+    const size_t q0 = std::min(g.f + size_t(b) * q_len, g.f + g.len);
+    const size_t q1 = std::min(q0 + q_len, g.f + g.len);
+    float* pb = partial.data() + size_t(b) * per;
+    for (int o = 0; o < co; o += 2)
+      for (int c = 0; c < ci; ++c) {
+        const float* dy = dyp.data() + size_t(o) * g.ld;
+        const float* x = xp.data() + size_t(c) * g.ld;
+        float* out = pb + (size_t(o) * ci + c) * kTaps;
+        if (o + 1 < co)
+          dw_sweep<2>(dy, g.ld, x, g.off, q0, q1, out, size_t(ci) * kTaps);
+        else
+          dw_sweep<1>(dy, g.ld, x, g.off, q0, q1, out, size_t(ci) * kTaps);
+      }
+  }
+  dw.resize(co, Eigen::Index(ci) * kTaps);
+  const long n = long(per);
+#pragma omp parallel for schedule(static)
+  for (long e = 0; e < n; ++e) {
+    float s = 0.0f;
+    for (size_t b = 0; b < blocks; ++b) s += partial[b * per + size_t(e)];
+    dw.data()[e] = s;
+  }
+}
+
+}  // namespace
+
+void conv3x3_forward(const Tensor& x, const Mat& w, Conv3x3Work& work, Tensor& y) {
+  require(w.cols() == Eigen::Index(x.c) * kTaps, "conv3x3_forward",
+          "weights have " + std::to_string(w.cols()) + " columns, " + std::to_string(x.c) +
+              " input channels need " + std::to_string(x.c * kTaps));
+  require(x.n > 0 && x.h > 0 && x.w > 0, "conv3x3_forward", "empty input");
+  const Geom g = geom(x.n, x.h, x.w);
+  pack(x, g, work.xpad);
+  work.n = x.n, work.h = x.h, work.w = x.w;
+  pack_weights(w, false, work.wpack);
+  conv_pass(work.xpad, x.c, int(w.rows()), work.wpack, g, work.outpad);
+  y.resize(int(w.rows()), x.n, x.h, x.w);
+  unpack(work.outpad, g, y);
+}
+
+void conv3x3_backward(const Tensor& dy, const Mat& w, Conv3x3Work& work, Mat& dw, Tensor* dx) {
+  const int ci = int(w.cols()) / kTaps, co = int(w.rows());
+  const Geom g = geom(dy.n, dy.h, dy.w);
+  require(
+      dy.c == co && dy.n == work.n && dy.h == work.h && dy.w == work.w && work.xpad.rows() == ci,
+      "conv3x3_backward", "gradient or saved input does not match the weights and forward pass");
+  require(!dx || (dx->c == ci && dx->n == dy.n && dx->h == dy.h && dx->w == dy.w),
+          "conv3x3_backward", "input gradient is not shaped like the input");
+  pack(dy, g, work.dypad);
+  weight_grad(work.dypad, co, work.xpad, ci, g, work.partial, dw);
+  if (dx) {
+    pack_weights(w, true, work.wpack);
+    conv_pass(work.dypad, co, ci, work.wpack, g, work.outpad);
+    unpack(work.outpad, g, *dx);
+  }
+}
+
+}  // namespace ttq::train
