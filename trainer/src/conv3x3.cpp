@@ -18,13 +18,29 @@ v16 load(const float* p) {
   return v;
 }
 void store(float* p, v16 v) { std::memcpy(p, &v, sizeof v); }
-// Sum of the 16 lanes as a fixed tree (halves added until one lane is left).
+// A vector loaded once and used by several FMAs: keeps GCC from folding the load into each of them
+// (every such load of a shifted, unaligned vector costs a second cache-line access).
+v16 load_once(const float* p) {
+  v16 v = load(p);
+#if defined(__GNUC__) && defined(__AVX512F__)
+  asm("" : "+v"(v));
+#endif
+  return v;
+}
+// Sum of the 16 lanes as a fixed tree: the upper half added to the lower until one lane is left.
+template <class Half, class V>
+Half fold(V v) {
+  Half lo, hi;
+  std::memcpy(&lo, &v, sizeof lo);
+  std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+  return lo + hi;
+}
 float hsum(v16 v) {
-  float a[kLanes];
-  std::memcpy(a, &v, sizeof a);
-  for (int n = kLanes / 2; n >= 1; n /= 2)
-    for (int i = 0; i < n; ++i) a[i] += a[i + n];
-  return a[0];
+  using v8 = float __attribute__((vector_size(32)));
+  using v4 = float __attribute__((vector_size(16)));
+  using v2 = float __attribute__((vector_size(8)));
+  const v2 s = fold<v2>(fold<v4>(fold<v8>(v)));
+  return s[0] + s[1];
 }
 
 constexpr int kOutBlock = 8;  // forward: output channels per register block
@@ -142,23 +158,27 @@ void conv_pass(const Mat& in, int ci, int co, const std::vector<float>& wpk, con
   }
 }
 
-// out[o][t] (row stride ostride) = sum over q in [q0, q1) of dy[o][q] * x[q + off[t]], for OB
-// output channels; 16-lane partial sums, reduced at the end.
+// out[o][t] (row stride ostride) = sum over q in [q0, q1) of dy[o][q] * x[q + off[t]], for OB <= 3
+// output channels: OB * 9 16-lane accumulators (27 of the 32 registers), each shifted x vector
+// loaded once for the OB channels; the lanes are added at the end.
 template <int OB>
 void dw_sweep(const float* dy, size_t ld, const float* x, const ptrdiff_t* off, size_t q0,
               size_t q1, float* out, size_t ostride) {
   v16 acc[OB][kTaps] = {};
   for (size_t q = q0; q < q1; q += kLanes) {
-    v16 xv[kTaps];
-    for (int t = 0; t < kTaps; ++t) xv[t] = load(x + q + off[t]);
-    for (int o = 0; o < OB; ++o) {
-      const v16 d = load(dy + size_t(o) * ld + q);
-      for (int t = 0; t < kTaps; ++t) acc[o][t] += d * xv[t];
+    v16 d[OB];
+    for (int o = 0; o < OB; ++o) d[o] = load(dy + size_t(o) * ld + q);
+    for (int t = 0; t < kTaps; ++t) {
+      const v16 xv = load_once(x + q + off[t]);
+      for (int o = 0; o < OB; ++o) acc[o][t] += d[o] * xv;
     }
   }
   for (int o = 0; o < OB; ++o)
     for (int t = 0; t < kTaps; ++t) out[size_t(o) * ostride + t] = hsum(acc[o][t]);
 }
+
+// Output channels per dw_sweep: 3 while more than 4 are left, then 2 + 2, 2 or 1.
+int dw_block(int left) { return left > 4 || left == 3 ? 3 : left >= 2 ? 2 : 1; }
 
 // dw [co][ci*9] = sum over positions of dypad[o] * shifted xpad[c]. The positions are cut into a
 // number of blocks that depends on the shape only (a multiple of 4, ~2,048 positions each); each
@@ -174,16 +194,21 @@ void weight_grad(const Mat& dyp, int co, const Mat& xp, int ci, const Geom& g,
     const size_t q0 = std::min(g.f + size_t(b) * q_len, g.f + g.len);
     const size_t q1 = std::min(q0 + q_len, g.f + g.len);
     float* pb = partial.data() + size_t(b) * per;
-    for (int o = 0; o < co; o += 2)
+    for (int o = 0, ob = 0; o < co; o += ob) {
+      ob = dw_block(co - o);
       for (int c = 0; c < ci; ++c) {
         const float* dy = dyp.data() + size_t(o) * g.ld;
         const float* x = xp.data() + size_t(c) * g.ld;
         float* out = pb + (size_t(o) * ci + c) * kTaps;
-        if (o + 1 < co)
-          dw_sweep<2>(dy, g.ld, x, g.off, q0, q1, out, size_t(ci) * kTaps);
+        const size_t os = size_t(ci) * kTaps;
+        if (ob == 3)
+          dw_sweep<3>(dy, g.ld, x, g.off, q0, q1, out, os);
+        else if (ob == 2)
+          dw_sweep<2>(dy, g.ld, x, g.off, q0, q1, out, os);
         else
-          dw_sweep<1>(dy, g.ld, x, g.off, q0, q1, out, size_t(ci) * kTaps);
+          dw_sweep<1>(dy, g.ld, x, g.off, q0, q1, out, os);
       }
+    }
   }
   dw.resize(co, Eigen::Index(ci) * kTaps);
   const long n = long(per);
