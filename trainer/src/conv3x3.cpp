@@ -127,7 +127,9 @@ void pack_weights(const Mat& w, bool adjoint, std::vector<float>& out) {
 // out[o][q .. q + kTile) for the 8 output channels of wb ([ci][tap][8]): sum over c, then taps.
 void fwd_tile(const float* x, size_t ld, int ci, const float* wb, const ptrdiff_t* off, float* out,
               size_t q) {
-  v16 acc[kOutBlock][kVecs] = {};
+  v16 acc[kOutBlock][kVecs];  // zeroed in a loop: "= {}" left a dead memset of it in GCC 12
+  for (auto& a : acc)
+    for (v16& v : a) v = v16{};
   for (int c = 0; c < ci; ++c) {
     const float* xc = x + size_t(c) * ld + q;
     for (int t = 0; t < kTaps; ++t) {
@@ -164,7 +166,9 @@ void conv_pass(const Mat& in, int ci, int co, const std::vector<float>& wpk, con
 template <int OB>
 void dw_sweep(const float* dy, size_t ld, const float* x, const ptrdiff_t* off, size_t q0,
               size_t q1, float* out, size_t ostride) {
-  v16 acc[OB][kTaps] = {};
+  v16 acc[OB][kTaps];
+  for (auto& a : acc)
+    for (v16& v : a) v = v16{};
   for (size_t q = q0; q < q1; q += kLanes) {
     v16 d[OB];
     for (int o = 0; o < OB; ++o) d[o] = load(dy + size_t(o) * ld + q);
