@@ -5,6 +5,9 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 
 namespace ttq::train {
 namespace {
@@ -100,18 +103,6 @@ void pack(const Tensor& x, const Geom& g, Mat& out) {
   }
 }
 
-// Padded rows -> the valid positions of channels [0, y.c) of an already shaped tensor.
-void unpack(const Mat& in, const Geom& g, Tensor& y) {
-#pragma omp parallel for schedule(static)
-  for (int c = 0; c < y.c; ++c) {
-    const float* src = in.data() + size_t(c) * g.ld + g.f;
-    float* dst = y.row(c);
-    for (int n = 0; n < g.n; ++n)
-      for (int yy = 0; yy < g.h; ++yy)
-        std::copy_n(src + size_t(n) * g.p + yy * g.s, g.w, dst + (size_t(n) * g.h + yy) * g.w);
-  }
-}
-
 // Weights as [Cout/8][Cin][tap][8] for the forward kernel, output channels zero-padded to a
 // multiple of 8. adjoint: the backward-to-input convolution's weights, wa[c][o][tap] =
 // w[o][c][8 - tap] (transposed and rotated by 180 degrees).
@@ -128,8 +119,9 @@ void pack_weights(const Mat& w, bool adjoint, std::vector<float>& out) {
       }
 }
 
-// out[o][q .. q + kTile) for the 8 output channels of wb ([ci][tap][8]): sum over c, then taps.
-// prefetch: also fetch the input of tile q + kPrefetchTiles * kTile into the cache.
+// out[o][0 .. kTile) = the outputs at positions [q, q + kTile) of the 8 output channels of wb
+// ([ci][tap][8]), summed over c, then taps. prefetch: also fetch the input of tile
+// q + kPrefetchTiles * kTile into the cache.
 void fwd_tile(const float* x, size_t ld, int ci, const float* wb, const ptrdiff_t* off, float* out,
               size_t q, bool prefetch) {
   v16 acc[kOutBlock][kVecs];  // zeroed in a loop: "= {}" left a dead memset of it in GCC 12
@@ -150,23 +142,60 @@ void fwd_tile(const float* x, size_t ld, int ci, const float* wb, const ptrdiff_
     }
   }
   for (int o = 0; o < kOutBlock; ++o)
-    for (int v = 0; v < kVecs; ++v) store(out + size_t(o) * ld + q + v * kLanes, acc[o][v]);
+    for (int v = 0; v < kVecs; ++v) store(out + size_t(o) * kTile + v * kLanes, acc[o][v]);
 }
 
-// out [round_up(co, 8)][ld] = the convolution of the padded in [ci][ld] with packed weights,
-// at every position of [f, f + len) (pad positions hold garbage). Threads split the positions.
+// d[0 .. n) = s[0 .. n) for the short runs of store_tile (a memmove call each cost more).
+void copy_run(const float* s, float* d, size_t n) {
+#if defined(__AVX512F__)
+  for (; n >= kLanes; n -= kLanes, s += kLanes, d += kLanes)
+    _mm512_storeu_ps(d, _mm512_loadu_ps(s));
+  if (n) {
+    const __mmask16 m = __mmask16((1u << n) - 1);
+    _mm512_mask_storeu_ps(d, m, _mm512_maskz_loadu_ps(m, s));
+  }
+#else
+  for (size_t i = 0; i < n; ++i) d[i] = s[i];
+#endif
+}
+
+// The valid positions of the tile at q (tile rows [nch][kTile]) -> channels [o0, o0 + nch) of y.
+void store_tile(const float* tile, int nch, size_t q, const Geom& g, Tensor& y, int o0) {
+  const size_t first = q - g.f, end = std::min(first + kTile, size_t(g.n) * g.p);
+  for (size_t pos = first; pos < end;) {
+    const size_t n = pos / g.p, r = pos % g.p, yy = r / g.s, xx = r % g.s;
+    if (yy == size_t(g.h)) {  // the image's zero row
+      pos = (n + 1) * g.p;
+      continue;
+    }
+    if (xx == size_t(g.w)) {  // the row's zero column
+      ++pos;
+      continue;
+    }
+    const size_t run = std::min(size_t(g.w) - xx, end - pos);
+    const size_t dst = (n * size_t(g.h) + yy) * size_t(g.w) + xx;
+    for (int o = 0; o < nch; ++o)
+      copy_run(tile + size_t(o) * kTile + (pos - first), y.row(o0 + o) + dst, run);
+    pos += run;
+  }
+}
+
+// y (shaped [co][N*H*W]) = the convolution of the padded in [ci][ld] with packed weights. Threads
+// split the tiles of positions; each tile's outputs go through a small buffer to y, the pad
+// positions dropped.
 void conv_pass(const Mat& in, int ci, int co, const std::vector<float>& wpk, const Geom& g,
-               Mat& out) {
-  const int cob = int(round_up(size_t(co), kOutBlock));
-  out.resize(cob, Eigen::Index(g.ld));
+               Tensor& y) {
   const long tiles = long(g.len / kTile);
 #pragma omp parallel for schedule(static)
   for (long tq = 0; tq < tiles; ++tq) {
     const size_t q = g.f + size_t(tq) * kTile;
     const bool ahead = size_t(tq) + kPrefetchTiles < size_t(tiles);
-    for (int ob = 0; ob < cob; ob += kOutBlock)
-      fwd_tile(in.data(), g.ld, ci, wpk.data() + size_t(ob) * ci * kTaps, g.off,
-               out.data() + size_t(ob) * g.ld, q, ahead && ob == 0);
+    alignas(64) float buf[kOutBlock * kTile];
+    for (int ob = 0; ob < co; ob += kOutBlock) {
+      fwd_tile(in.data(), g.ld, ci, wpk.data() + size_t(ob) * ci * kTaps, g.off, buf, q,
+               ahead && ob == 0);
+      store_tile(buf, std::min(kOutBlock, co - ob), q, g, y, ob);
+    }
   }
 }
 
@@ -245,9 +274,8 @@ void conv3x3_forward(const Tensor& x, const Mat& w, Conv3x3Work& work, Tensor& y
   pack(x, g, work.xpad);
   work.n = x.n, work.h = x.h, work.w = x.w;
   pack_weights(w, false, work.wpack);
-  conv_pass(work.xpad, x.c, int(w.rows()), work.wpack, g, work.outpad);
   y.resize(int(w.rows()), x.n, x.h, x.w);
-  unpack(work.outpad, g, y);
+  conv_pass(work.xpad, x.c, int(w.rows()), work.wpack, g, y);
 }
 
 void conv3x3_backward(const Tensor& dy, const Mat& w, Conv3x3Work& work, Mat& dw, Tensor* dx) {
@@ -262,8 +290,7 @@ void conv3x3_backward(const Tensor& dy, const Mat& w, Conv3x3Work& work, Mat& dw
   weight_grad(work.dypad, co, work.xpad, ci, g, work.partial, dw);
   if (dx) {
     pack_weights(w, true, work.wpack);
-    conv_pass(work.dypad, co, ci, work.wpack, g, work.outpad);
-    unpack(work.outpad, g, *dx);
+    conv_pass(work.dypad, co, ci, work.wpack, g, *dx);
   }
 }
 

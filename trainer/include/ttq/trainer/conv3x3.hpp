@@ -27,7 +27,7 @@ inline bool conv3x3_direct(int k, int stride, int pad) { return k == 3 && stride
 // Buffers of one convolution layer. xpad is the padded input, kept from forward for the weight
 // gradient; the others are scratch.
 struct Conv3x3Work {
-  Mat xpad, outpad, dypad;
+  Mat xpad, dypad;
   int n = 0, h = 0, w = 0;  // image count and size of the saved input
   std::vector<float> wpack, partial;
 };
