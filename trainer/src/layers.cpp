@@ -1,6 +1,7 @@
 #include "ttq/trainer/layers.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -167,6 +168,42 @@ void linear_backward(const Tensor& dy, const Mat& xf, const Mat& w, Mat& dw, Vec
 }
 
 // ---- batch norm ----------------------------------------------------------------------------
+namespace {
+// The per-channel sums below run in double in index order, a chain of dependent additions. They
+// are computed for kBnChains channels at once, one chain each, interleaved so that the chains
+// overlap in the pipeline: every channel's sum is exactly that of a loop of its own.
+constexpr int kBnChains = 4;
+using ChainRows = std::array<const float*, kBnChains>;
+// Rows c0 .. c0 + kBnChains - 1 of a [C][M] array; past C, row c0 again (its sums are dropped).
+ChainRows chain_rows(const float* data, Eigen::Index M, int c0, int C) {
+  ChainRows r;
+  for (int k = 0; k < kBnChains; ++k) r[size_t(k)] = data + size_t(c0 + (c0 + k < C ? k : 0)) * M;
+  return r;
+}
+
+// BN forward of channel c from its sum and sum of squared deviations (see bn_forward_train).
+void bn_channel_forward(const Tensor& x, int c, double s, double v, const Vec& gamma,
+                        const Vec& beta, float eps, float momentum, Vec& run_mean, Vec& run_var,
+                        BnCache& cache, Tensor& y) {
+  const Eigen::Index M = x.m.cols();
+  const float* in = x.row(c);
+  const double mean = s / double(M);
+  const double var = v / double(M);
+  const float invstd = float(1.0 / std::sqrt(var + eps));
+  cache.mean[c] = float(mean);
+  cache.invstd[c] = invstd;
+  float* xh = cache.xhat.data() + size_t(c) * M;
+  float* out = y.row(c);
+  const float m = float(mean), g = gamma[c], b = beta[c];
+  for (Eigen::Index i = 0; i < M; ++i) {
+    xh[i] = (in[i] - m) * invstd;
+    out[i] = g * xh[i] + b;
+  }
+  run_mean[c] = (1 - momentum) * run_mean[c] + momentum * float(mean);
+  run_var[c] = (1 - momentum) * run_var[c] + momentum * float(v / double(M - 1));
+}
+}  // namespace
+
 void bn_forward_train(const Tensor& x, const Vec& gamma, const Vec& beta, float eps, float momentum,
                       Vec& run_mean, Vec& run_var, BnCache& cache, Tensor& y) {
   const int C = x.c;
@@ -179,27 +216,20 @@ void bn_forward_train(const Tensor& x, const Vec& gamma, const Vec& beta, float 
   cache.invstd.resize(C);
   cache.xhat.resize(C, M);
   y.resize_like(x);
+  const int groups = (C + kBnChains - 1) / kBnChains;
 #pragma omp parallel for schedule(static)
-  for (int c = 0; c < C; ++c) {
-    const float* in = x.row(c);
-    double s = 0;
-    for (Eigen::Index i = 0; i < M; ++i) s += in[i];
-    const double mean = s / double(M);
-    double v = 0;
-    for (Eigen::Index i = 0; i < M; ++i) v += (in[i] - mean) * (in[i] - mean);
-    const double var = v / double(M);
-    const float invstd = float(1.0 / std::sqrt(var + eps));
-    cache.mean[c] = float(mean);
-    cache.invstd[c] = invstd;
-    float* xh = cache.xhat.data() + size_t(c) * M;
-    float* out = y.row(c);
-    const float m = float(mean), g = gamma[c], b = beta[c];
-    for (Eigen::Index i = 0; i < M; ++i) {
-      xh[i] = (in[i] - m) * invstd;
-      out[i] = g * xh[i] + b;
-    }
-    run_mean[c] = (1 - momentum) * run_mean[c] + momentum * float(mean);
-    run_var[c] = (1 - momentum) * run_var[c] + momentum * float(v / double(M - 1));
+  for (int gi = 0; gi < groups; ++gi) {
+    const int c0 = gi * kBnChains;
+    const ChainRows in = chain_rows(x.m.data(), M, c0, C);
+    std::array<double, kBnChains> s{}, mean{}, v{};
+    for (Eigen::Index i = 0; i < M; ++i)
+      for (int k = 0; k < kBnChains; ++k) s[k] += in[k][i];
+    for (int k = 0; k < kBnChains; ++k) mean[k] = s[k] / double(M);
+    for (Eigen::Index i = 0; i < M; ++i)
+      for (int k = 0; k < kBnChains; ++k) v[k] += (in[k][i] - mean[k]) * (in[k][i] - mean[k]);
+    for (int k = 0; k < kBnChains && c0 + k < C; ++k)
+      bn_channel_forward(x, c0 + k, s[k], v[k], gamma, beta, eps, momentum, run_mean, run_var,
+                         cache, y);
   }
 }
 
@@ -224,22 +254,28 @@ void bn_backward(const Tensor& dy, const BnCache& cache, const Vec& gamma, Tenso
   dx.resize_like(dy);
   dgamma.resize(C);
   dbeta.resize(C);
+  const int groups = (C + kBnChains - 1) / kBnChains;
 #pragma omp parallel for schedule(static)
-  for (int c = 0; c < C; ++c) {
-    const float* g = dy.row(c);
-    const float* xh = cache.xhat.data() + size_t(c) * M;
-    double sg = 0, sgx = 0;
-    for (Eigen::Index i = 0; i < M; ++i) {
-      sg += g[i];
-      sgx += double(g[i]) * xh[i];
+  for (int gi = 0; gi < groups; ++gi) {
+    const int c0 = gi * kBnChains;
+    const ChainRows g = chain_rows(dy.m.data(), M, c0, C);
+    const ChainRows xh = chain_rows(cache.xhat.data(), M, c0, C);
+    std::array<double, kBnChains> sg{}, sgx{};
+    for (Eigen::Index i = 0; i < M; ++i)
+      for (int k = 0; k < kBnChains; ++k) {
+        sg[k] += g[k][i];
+        sgx[k] += double(g[k][i]) * xh[k][i];
+      }
+    for (int k = 0; k < kBnChains && c0 + k < C; ++k) {
+      const int c = c0 + k;
+      dgamma[c] = float(sgx[k]);
+      dbeta[c] = float(sg[k]);
+      // dx = gamma * invstd / M * (M * dy - sum(dy) - xhat * sum(dy * xhat))
+      const float kk = gamma[c] * cache.invstd[c] / float(M);
+      const float mg = float(sg[k]), mgx = float(sgx[k]), fm = float(M);
+      float* out = dx.row(c);
+      for (Eigen::Index i = 0; i < M; ++i) out[i] = kk * (fm * g[k][i] - mg - xh[k][i] * mgx);
     }
-    dgamma[c] = float(sgx);
-    dbeta[c] = float(sg);
-    // dx = gamma * invstd / M * (M * dy - sum(dy) - xhat * sum(dy * xhat))
-    const float k = gamma[c] * cache.invstd[c] / float(M);
-    const float mg = float(sg), mgx = float(sgx), fm = float(M);
-    float* out = dx.row(c);
-    for (Eigen::Index i = 0; i < M; ++i) out[i] = k * (fm * g[i] - mg - xh[i] * mgx);
   }
 }
 

@@ -272,7 +272,9 @@ const Tensor& Net::forward(const Tensor& x, bool train) {
         MatMul& m = n.mm;
         const Mat& W = is_quantized(*this, m) ? m.q : m.w;
         Tensor& z = m.has_bn ? m.z : n.out;
-        if (n.op == Op::Conv) {
+        if (n.op == Op::Conv && conv3x3_direct(m.k, m.stride, m.pad)) {
+          conv3x3_forward(in, W, m.direct, z);
+        } else if (n.op == Op::Conv) {
           conv_forward(in, W, m.k, m.stride, m.pad, m.col, z);
         } else {
           flatten(in, m.col);
@@ -352,7 +354,10 @@ void Net::backward(const Tensor& dlogits) {
         if (n.op == Op::Conv) {
           if (m.has_bias) m.gbias = dz->m.rowwise().sum();
           Tensor* dx = need_dx ? &grad_dest(src, acc) : nullptr;
-          conv_backward(*dz, m.col, W, m.k, m.stride, m.pad, gW, m.dcol, dx);
+          if (conv3x3_direct(m.k, m.stride, m.pad))
+            conv3x3_backward(*dz, W, m.direct, gW, dx);
+          else
+            conv_backward(*dz, m.col, W, m.k, m.stride, m.pad, gW, m.dcol, dx);
         } else {
           linear_backward(*dz, m.col, W, gW, m.has_bias ? &m.gbias : nullptr,
                           need_dx ? &m.dcol : nullptr);

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "ttq/trainer/conv3x3.hpp"
 #include "ttq/trainer/layers.hpp"
 #include "ttq/trainer/quant.hpp"
 
@@ -31,7 +32,8 @@ struct MatMul {
   Vec bias, gbias, mbias;
   Vec gamma, beta, ggamma, gbeta, mgamma, mbeta, run_mean, run_var;
   // Caches of the last forward pass.
-  Mat q, gq, col, dcol;
+  Mat q, gq, col, dcol;  // col, dcol: im2col convolutions and linear layers
+  Conv3x3Work direct;    // direct 3x3 stride-1 pad-1 convolutions
   Tensor z, zbn;
   BnCache bn;
 };
