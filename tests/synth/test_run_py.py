@@ -124,13 +124,18 @@ class Metrics(unittest.TestCase):
 
 class Sweep(unittest.TestCase):
     def test_points(self):
-        a = type("A", (), {"designs": "ttq,dense", "pes": "8,16", "nm": "2:4,1:4",
+        a = type("A", (), {"designs": "ttq,dense", "pes": "8,16", "nm": "2:4,1:4", "groups": "2",
                            "dense_pes": "16", "dense_lanes": "2,4,8",
                            "ttq_p": dz.defaults("ttq"), "dense_p": dz.defaults("dense")})()
         pts = run.sweep_points(a)
         # defaults first, no point twice: 1 + 4 - 1 ternary, 1 + 3 - 1 dense
         self.assertEqual(pts[0], ("ttq", dz.defaults("ttq")))
         self.assertEqual(len(pts), 4 + 3)
+        # --groups crosses the ternary points: 2 groups x 4 = 8 new, the default among them
+        a.groups = "2,4"
+        pts = run.sweep_points(a)
+        self.assertEqual(len(pts), 8 + 3)
+        self.assertEqual({p["Groups"] for k, p in pts if k == "ttq"}, {2, 4})
         self.assertEqual(len({json.dumps(p, sort_keys=True) + k for k, p in pts}), len(pts))
         dense = {p["Lanes"]: p for k, p in pts if k == "dense"}
         # one group of MaxFanIn 2048 must fit a pass: 2 lanes need 1,024 beats
@@ -158,6 +163,7 @@ class CommandLine(unittest.TestCase):
                           (["synth", "--dense-params", "GroupSize=8"], "not a parameter of dense_accel"),
                           (["sweep", "--nm", "2:4,5:4"], "not N:M"),
                           (["sweep", "--dense-lanes", "4,x"], "--dense-lanes"),
+                          (["sweep", "--groups", "2,0"], "--groups"),
                           (["synth", "--random-nm", "2-4"], "--random-nm"),
                           (["synth", "--designs", "ttq,foo"], "--designs")]:
             r = self.runpy(*args, "--dry-run")
