@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -57,7 +58,6 @@ def write_if_changed(path: Path, text: str) -> None:
 def check_expr(f: dict) -> None:
     """A function body is one expression in the syntax C++ and SystemVerilog share: its arguments,
     integers, clog2(), + - * / ( ) ? : and comparisons."""
-    import re
     rest = re.sub(r"\bclog2\(|\b\d+\b|[-+*/()?:<>=! ]", " ", f["expr"])
     bad = [w for w in rest.split() if w not in f["args"]]
     if bad:

@@ -28,6 +28,7 @@
 #include "ttq/model.hpp"
 #include "ttq/model_io.hpp"
 #include "ttq/nm.hpp"
+#include "ttq/tool_main.hpp"
 
 namespace fs = std::filesystem;
 
@@ -134,7 +135,9 @@ nlohmann::json dense_cycles(const LayerChoice& L, const dense::Config& c) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"Cycles of real ternary layers on the N:M ternary array and the dense INT8 baseline"};
   dense::Config dcfg;
   double sparsity = 0.5;
@@ -166,67 +169,66 @@ int main(int argc, char** argv) {
   app.add_option("--seed", seed, "seed of the random layer");
   app.add_option("--out", out, "JSON report")->required();
   CLI11_PARSE(app, argc, argv);
-  try {
-    cfg.validate();
-    std::vector<LayerChoice> layers;
-    if (random || !nm.empty()) {
-      int n = 0, m = 0;
-      if (!nm.empty() && (std::sscanf(nm.c_str(), "%d:%d", &n, &m) != 2 || n < 1 || m < n || m > 64))
-        throw std::invalid_argument("--random-nm " + nm + ": expected N:M with 1 <= N <= M <= 64");
-      layers.push_back(synthetic(false, sparsity, n, m, seed));
-      layers.push_back(synthetic(true, sparsity, n, m, seed + 1));
-    } else {
-      // The reference models: the 2:4 LeNet-5 (make train) first, then the unstructured one.
-      const fs::path src(TTQ_SOURCE_DIR);
-      const fs::path lenet = !model.empty() ? fs::path(model)
-                                            : first_existing({src / "models" / "lenet5-fashion-mnist-2of4.ttq",
-                                                              src / "build" / "models" / "lenet5-fashion-mnist-2of4.ttq",
-                                                              src / "models" / "lenet5-fashion-mnist.ttq"});
-      if (lenet.empty()) throw std::runtime_error("no LeNet-5 model: pass --model or run make train");
-      if (!fs::is_regular_file(lenet)) throw std::runtime_error("--model " + lenet.string() + ": no such file");
-      const ttq::Model m = ttq::load_model(lenet);
-      for (auto [oc, fi] : {std::pair{64, 800}, std::pair{512, 1600}}) {
-        auto l = find_layer(m, lenet, oc, fi);
-        if (!l) throw std::runtime_error("--model " + lenet.string() + ": no ternary layer " + std::to_string(oc) + " x " +
-                                         std::to_string(fi) + " (lenet5 conv2 / fc1)");
-        layers.push_back(std::move(*l));
-      }
-      const fs::path rn = !resnet.empty() ? fs::path(resnet)
-                                          : first_existing({src / "models" / "resnet20-cifar10-2of4.ttq",
-                                                            src / "models" / "resnet20-cifar10.ttq"});
-      if (!rn.empty()) {
-        const ttq::Model r = ttq::load_model(rn);
-        for (auto [oc, fi] : {std::pair{16, 144}, std::pair{64, 576}})
-          if (auto l = find_layer(r, rn, oc, fi, 1)) layers.push_back(std::move(*l));
-      }
+  cfg.validate();
+  std::vector<LayerChoice> layers;
+  if (random || !nm.empty()) {
+    int n = 0, m = 0;
+    if (!nm.empty() && (std::sscanf(nm.c_str(), "%d:%d", &n, &m) != 2 || n < 1 || m < n || m > 64))
+      throw std::invalid_argument("--random-nm " + nm + ": expected N:M with 1 <= N <= M <= 64");
+    layers.push_back(synthetic(false, sparsity, n, m, seed));
+    layers.push_back(synthetic(true, sparsity, n, m, seed + 1));
+  } else {
+    // The reference models: the 2:4 LeNet-5 (make train) first, then the unstructured one.
+    const fs::path src(TTQ_SOURCE_DIR);
+    const fs::path lenet = !model.empty() ? fs::path(model)
+                                          : first_existing({src / "models" / "lenet5-fashion-mnist-2of4.ttq",
+                                                            src / "build" / "models" / "lenet5-fashion-mnist-2of4.ttq",
+                                                            src / "models" / "lenet5-fashion-mnist.ttq"});
+    if (lenet.empty()) throw std::runtime_error("no LeNet-5 model: pass --model or run make train");
+    if (!fs::is_regular_file(lenet)) throw std::runtime_error("--model " + lenet.string() + ": no such file");
+    const ttq::Model m = ttq::load_model(lenet);
+    for (auto [oc, fi] : {std::pair{64, 800}, std::pair{512, 1600}}) {
+      auto l = find_layer(m, lenet, oc, fi);
+      if (!l) throw std::runtime_error("--model " + lenet.string() + ": no ternary layer " + std::to_string(oc) + " x " +
+                                       std::to_string(fi) + " (lenet5 conv2 / fc1)");
+      layers.push_back(std::move(*l));
     }
-    nlohmann::json arr = nlohmann::json::array();
-    for (const LayerChoice& L : layers) {
-      int64_t nnz = 0;
-      for (int8_t c : L.codes) nnz += c != 0;
-      arr.push_back({{"name", L.name},
-                     {"source", L.source},
-                     {"fan_in", L.fan_in},
-                     {"out_ch", L.out_ch},
-                     {"vectors", L.vectors},
-                     {"images", L.images},
-                     {"nonzeros", nnz},
-                     {"sparsity", 1.0 - double(nnz) / double(L.codes.size())},
-                     {"dense_macs", int64_t(L.vectors) * L.out_ch * L.fan_in},
-                     {"ttq", ternary_cycles(L, cfg)},
-                     {"dense", dense_cycles(L, dcfg)}});
+    const fs::path rn = !resnet.empty() ? fs::path(resnet)
+                                        : first_existing({src / "models" / "resnet20-cifar10-2of4.ttq",
+                                                          src / "models" / "resnet20-cifar10.ttq"});
+    if (!rn.empty()) {
+      const ttq::Model r = ttq::load_model(rn);
+      for (auto [oc, fi] : {std::pair{16, 144}, std::pair{64, 576}})
+        if (auto l = find_layer(r, rn, oc, fi, 1)) layers.push_back(std::move(*l));
     }
-    const nlohmann::json j = {
-        {"ttq_config", {{"num_pes", cfg.num_pes}, {"group_size", cfg.group_size}, {"group_nnz", cfg.group_nnz},
-                        {"groups", cfg.groups}, {"wdepth", cfg.wdepth}, {"max_fan_in", cfg.max_fan_in},
-                        {"max_outs", cfg.max_outs}}},
-        {"dense_config", {{"num_pes", dcfg.pes}, {"lanes", dcfg.lanes}, {"max_fan_in", dcfg.max_fan_in},
-                          {"max_out_ch", dcfg.max_out_ch}, {"wgt_depth", dcfg.wgt_depth}}},
-        {"layers", arr}};
-    ttq::write_json_atomic(out, j);
-    return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "ttq_synth_layer: error: " << e.what() << "\n";
-    return 1;
   }
+  nlohmann::json arr = nlohmann::json::array();
+  for (const LayerChoice& L : layers) {
+    int64_t nnz = 0;
+    for (int8_t c : L.codes) nnz += c != 0;
+    arr.push_back({{"name", L.name},
+                   {"source", L.source},
+                   {"fan_in", L.fan_in},
+                   {"out_ch", L.out_ch},
+                   {"vectors", L.vectors},
+                   {"images", L.images},
+                   {"nonzeros", nnz},
+                   {"sparsity", 1.0 - double(nnz) / double(L.codes.size())},
+                   {"dense_macs", int64_t(L.vectors) * L.out_ch * L.fan_in},
+                   {"ttq", ternary_cycles(L, cfg)},
+                   {"dense", dense_cycles(L, dcfg)}});
+  }
+  const nlohmann::json j = {
+      {"ttq_config", {{"num_pes", cfg.num_pes}, {"group_size", cfg.group_size}, {"group_nnz", cfg.group_nnz},
+                      {"groups", cfg.groups}, {"wdepth", cfg.wdepth}, {"max_fan_in", cfg.max_fan_in},
+                      {"max_outs", cfg.max_outs}}},
+      {"dense_config", {{"num_pes", dcfg.pes}, {"lanes", dcfg.lanes}, {"max_fan_in", dcfg.max_fan_in},
+                        {"max_out_ch", dcfg.max_out_ch}, {"wgt_depth", dcfg.wgt_depth}}},
+      {"layers", arr}};
+  ttq::write_json_atomic(out, j);
+  return 0;
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return ttq::tool_main("ttq_synth_layer", run, argc, argv); }

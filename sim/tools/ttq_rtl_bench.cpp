@@ -19,6 +19,7 @@
 #include "ttq/fileio.hpp"
 #include "ttq/layer.hpp"
 #include "ttq/nm.hpp"
+#include "ttq/tool_main.hpp"
 
 namespace {
 
@@ -136,11 +137,4 @@ int run_main(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return run_main(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ttq-rtl-bench: error: %s\n", e.what());
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return ttq::tool_main("ttq-rtl-bench", run_main, argc, argv); }

@@ -17,6 +17,7 @@
 #include "ttq/fileio.hpp"
 #include "ttq/layer.hpp"
 #include "ttq/nm.hpp"
+#include "ttq/tool_main.hpp"
 
 namespace {
 
@@ -400,11 +401,4 @@ int run_main(int argc, char** argv) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  try {
-    return run_main(argc, argv);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ttq-rtl-test: error: %s\n", e.what());
-    return 2;
-  }
-}
+int main(int argc, char** argv) { return ttq::tool_main("ttq-rtl-test", run_main, argc, argv, 2); }

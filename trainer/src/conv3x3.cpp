@@ -57,10 +57,6 @@ constexpr int kTaps = 9;
 
 size_t round_up(size_t v, size_t m) { return (v + m - 1) / m * m; }
 
-void require(bool ok, const char* what, const std::string& detail) {
-  if (!ok) throw std::invalid_argument(std::string(what) + ": " + detail);
-}
-
 // The padded layout of one channel (see conv3x3.hpp): row stride s = W + 1, image stride
 // p = (H + 1) * s; image n's pixel (y, x) at f + n*p + y*s + x. Outputs are computed for the
 // positions [f, f + len), len a multiple of the forward tile; ld leaves room for the taps' reach.

@@ -11,9 +11,6 @@
 
 namespace ttq::train {
 namespace {
-void require(bool ok, const char* what, const std::string& detail) {
-  if (!ok) throw std::invalid_argument(std::string(what) + ": " + detail);
-}
 std::string shape_str(const Tensor& t) {
   return "[" + std::to_string(t.c) + "," + std::to_string(t.n) + "," + std::to_string(t.h) + "," +
          std::to_string(t.w) + "]";

@@ -9,9 +9,12 @@
 #include <iostream>
 
 #include "ttq/fileio.hpp"
+#include "ttq/tool_main.hpp"
 #include "ttq/trainer/train.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   // OpenMP threads that spin while waiting slowed training ~3x when other jobs shared the cores;
   // libgomp reads its policy at load time, so set it and start again (once) unless the user chose.
   if (!std::getenv("OMP_WAIT_POLICY")) {
@@ -109,13 +112,12 @@ int main(int argc, char** argv) {
   c.plots = !no_plots, c.progress = !no_progress, c.do_export = !no_export;
   ttq::remove_temp_files_on_signals();
   if (!data_dir.empty()) c.data_dir = data_dir;
-  try {
-    const nlohmann::json r = ttq::train::run_training(c);
-    if (r.contains("stopped_after_epoch")) return 0;
-    std::cout << "report: " << (c.outdir / "report.json").string() << "\n";
-    return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "ttq-train: error: " << e.what() << "\n";
-    return 1;
-  }
+  const nlohmann::json r = ttq::train::run_training(c);
+  if (r.contains("stopped_after_epoch")) return 0;
+  std::cout << "report: " << (c.outdir / "report.json").string() << "\n";
+  return 0;
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return ttq::tool_main("ttq-train", run, argc, argv); }

@@ -7,8 +7,11 @@
 #include "ttq/dataset.hpp"
 #include "ttq/e2e/test_model.hpp"
 #include "ttq/model_io.hpp"
+#include "ttq/tool_main.hpp"
 
-int main(int argc, char** argv) {
+namespace {
+
+int run(int argc, char** argv) {
   CLI::App app{"ttq-make-test-model: stand-in lenet5/resnet20 .ttq from a real dataset slice"};
   std::string arch = "lenet5", dataset = "fashion-mnist", split = "train", data_dir, out;
   int calib = 2000;
@@ -27,18 +30,17 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 1;
   }
-  try {
-    if (calib < 1) throw std::invalid_argument("--calib " + std::to_string(calib) + ": must be >= 1");
-    const ttq::Dataset d = ttq::head(
-        ttq::load_dataset(dataset, split, data_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(data_dir)),
-        calib);
-    const ttq::Model m = ttq::e2e::make_test_model(arch, d, seed, zero);
-    ttq::save_model(out, m);
-    std::printf("%s: %s test model, %zu nodes, calibrated on %d %s %s images\n", out.c_str(),
-                arch.c_str(), m.nodes.size(), d.n, d.name.c_str(), d.split.c_str());
-    return 0;
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "ttq-make-test-model: error: %s\n", e.what());
-    return 1;
-  }
+  if (calib < 1) throw std::invalid_argument("--calib " + std::to_string(calib) + ": must be >= 1");
+  const ttq::Dataset d = ttq::head(
+      ttq::load_dataset(dataset, split, data_dir.empty() ? std::nullopt : std::optional<std::filesystem::path>(data_dir)),
+      calib);
+  const ttq::Model m = ttq::e2e::make_test_model(arch, d, seed, zero);
+  ttq::save_model(out, m);
+  std::printf("%s: %s test model, %zu nodes, calibrated on %d %s %s images\n", out.c_str(),
+              arch.c_str(), m.nodes.size(), d.n, d.name.c_str(), d.split.c_str());
+  return 0;
 }
+
+}  // namespace
+
+int main(int argc, char** argv) { return ttq::tool_main("ttq-make-test-model", run, argc, argv); }

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "ttq/layer.hpp"
 
@@ -112,18 +113,18 @@ void Cpu::run() {
 void Cpu::probe_registers(TlmAccelBus& tb) {
   wait(accel_.period() * double(accel_.options().reset_cycles + 2));
   const uint32_t unmapped = dma_reg::kBase - 4;  // above the last register of the contract
-  const auto probe = [&](const std::string& what, auto&& access) {
-    std::string err;
+  const auto probe = [&](const std::string& what, bool slverr, auto&& access) {
+    RegisterProbe p{what, slverr, ""};
     try {
       access();
     } catch (const std::runtime_error& e) {
-      err = e.what();
+      p.error = e.what();
     }
-    report_.register_probes.emplace_back(what, err);
+    report_.register_probes.push_back(std::move(p));
   };
-  probe("write of read-only HWCFG0", [&] { tb.write_reg(hw::reg::kHwcfg0, 0); });
-  probe("read of unmapped " + hex(unmapped), [&] { tb.read_reg(unmapped); });
-  probe("read of HWCFG0", [&] { tb.read_reg(hw::reg::kHwcfg0); });  // control: must answer OK
+  probe("write of read-only HWCFG0", true, [&] { tb.write_reg(hw::reg::kHwcfg0, 0); });
+  probe("read of unmapped " + hex(unmapped), true, [&] { tb.read_reg(unmapped); });
+  probe("read of HWCFG0", false, [&] { tb.read_reg(hw::reg::kHwcfg0); });  // control
 }
 
 // The shared driver sequence, pass by pass; the platform only adds its time measurements.

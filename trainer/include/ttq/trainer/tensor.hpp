@@ -5,11 +5,18 @@
 
 #include <Eigen/Core>
 #include <cstddef>
+#include <stdexcept>
+#include <string>
 
 namespace ttq::train {
 
 using Mat = Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 using Vec = Eigen::VectorXf;
+
+// The layer functions' argument check: throws std::invalid_argument("WHAT: DETAIL").
+inline void require(bool ok, const char* what, const std::string& detail) {
+  if (!ok) throw std::invalid_argument(std::string(what) + ": " + detail);
+}
 
 struct Tensor {
   int c = 0, n = 0, h = 0, w = 0;

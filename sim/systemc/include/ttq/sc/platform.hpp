@@ -84,14 +84,24 @@ struct BusErrorReport {
   sc_core::sc_time at;  // when the CPU saw it
 };
 
+// One access of probe_register_errors(): what it did, whether the RTL answers it with SLVERR,
+// and the error the bus raised ("" if it answered OK).
+struct RegisterProbe {
+  std::string what;
+  bool expect_error = false;
+  std::string error;
+  bool as_expected() const {
+    return expect_error ? error.find("GENERIC_ERROR") != std::string::npos : error.empty();
+  }
+};
+
 struct LayerReport {
   std::vector<int32_t> y, expect;  // nvec x out_ch, channel order
   int64_t mismatches = 0;          // outputs differing from ternary_matvec
   std::string first_mismatch;
   std::vector<PassReport> passes;
   BusErrorReport bus_error;
-  // probe_register_errors(): per access, "" if the bus answered OK, else the error it raised.
-  std::vector<std::pair<std::string, std::string>> register_probes;
+  std::vector<RegisterProbe> register_probes;  // probe_register_errors() only
   sc_core::sc_time sim_time;  // total simulated time of the CPU's job
 };
 
