@@ -177,11 +177,12 @@ module ttq_regs
       else if (s_axil_rready_i) rvalid_q <= 1'b0;
       if (wr_fire) begin
         unique case (waddr)
-          ttq_pkg::RegIrqEn:  irq_en_q <= (irq_en_q & ~wmask) | (wd & wmask);
-          ttq_pkg::RegFanIn:  fan_in_q <= (fan_in_q & ~wmask) | (wd & wmask);
-          ttq_pkg::RegRounds: rounds_q <= (rounds_q & ~wmask) | (wd & wmask);
-          ttq_pkg::RegNvec:   nvec_q   <= (nvec_q & ~wmask) | (wd & wmask);
-          ttq_pkg::RegLayer:  layer_q  <= (layer_q & ~wmask) | (wd & wmask);
+          // only the fields are stored (the mask): the other flops are constant 0 and go away
+          ttq_pkg::RegIrqEn:  irq_en_q <= ((irq_en_q & ~wmask) | (wd & wmask)) & ttq_pkg::IrqEnMask;
+          ttq_pkg::RegFanIn:  fan_in_q <= ((fan_in_q & ~wmask) | (wd & wmask)) & ttq_pkg::FanInMask;
+          ttq_pkg::RegRounds: rounds_q <= ((rounds_q & ~wmask) | (wd & wmask)) & ttq_pkg::RoundsMask;
+          ttq_pkg::RegNvec:   nvec_q   <= ((nvec_q & ~wmask) | (wd & wmask)) & ttq_pkg::NvecMask;
+          ttq_pkg::RegLayer:  layer_q  <= ((layer_q & ~wmask) | (wd & wmask)) & ttq_pkg::LayerMask;
           default: ;
         endcase
       end

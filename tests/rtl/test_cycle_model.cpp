@@ -68,8 +68,8 @@ TEST_CASE("compile_layer: every nonzero weight is scheduled once, in its output"
       std::map<int, std::map<int, int>> seen;
       int o0 = 0;
       for (const Program& p : compile_passes(codes, out_ch, fan_in, par, cfg)) {
-        CHECK(p.rounds == (p.out_ch + 15) / 16);
-        CHECK(p.last_outs == p.out_ch - (p.rounds - 1) * 16);
+        CHECK(p.rounds == (p.out_ch + cfg.num_pes - 1) / cfg.num_pes);
+        CHECK(p.last_outs == p.out_ch - (p.rounds - 1) * cfg.num_pes);
         for (auto& [o, cols] : replay(p)) seen[o0 + o] = cols;
         o0 += p.out_ch;
       }
@@ -95,39 +95,45 @@ TEST_CASE("compile_layer: every nonzero weight is scheduled once, in its output"
 }
 
 TEST_CASE("compile_layer: an N:M layer with N <= group_nnz takes one step per window", "[cycle]") {
-  const ArrayConfig cfg;  // 2:4, two groups per step
+  const ArrayConfig cfg;  // 2:4
   for (int n : {1, 2})
     for (int fan_in : {8, 203, 800}) {
       const auto codes = nm_codes(64, fan_in, n, 4, uint64_t(fan_in + n));
       const std::vector<OutParams> par(64);
       const Program p = compile_layer(codes, 64, fan_in, par, cfg);
-      CHECK(p.steps.size() == size_t(4 * p.wins()));
+      CHECK(p.rounds == 64 / cfg.num_pes);
+      CHECK(p.steps.size() == size_t(p.rounds * p.wins()));
       replay(p);
       // and 3:4 needs two steps per window
       const auto three = nm_codes(16, fan_in, 3, 4, 5);
       const std::vector<OutParams> par16(16);
-      CHECK(compile_layer(three, 16, fan_in, par16, cfg).steps.size() == size_t(2 * p.wins()));
+      const Program t = compile_layer(three, 16, fan_in, par16, cfg);
+      CHECK(t.steps.size() == size_t(2 * t.rounds * t.wins()));
     }
 }
 
 TEST_CASE("compile_layer: windows with no nonzero are skipped, long gaps by empty steps", "[cycle]") {
   const ArrayConfig cfg;
-  std::vector<int8_t> codes(16 * 2048, 0);
-  for (int o = 0; o < 16; ++o) codes[size_t(o) * 2048 + 5] = 1, codes[size_t(o) * 2048 + 2040] = -1;
-  const std::vector<OutParams> par(16);
-  const Program p = compile_layer(codes, 16, 2048, par, cfg);
-  // window 0, window 255: 255 windows apart = 4 advances of 63 (empty steps) + 3
-  REQUIRE(p.steps.size() == 6u);
+  const int outs = cfg.num_pes;  // one round
+  std::vector<int8_t> codes(size_t(outs) * 2048, 0);
+  for (int o = 0; o < outs; ++o) codes[size_t(o) * 2048 + 5] = 1, codes[size_t(o) * 2048 + 2040] = -1;
+  const std::vector<OutParams> par(size_t(outs), OutParams{});
+  const Program p = compile_layer(codes, outs, 2048, par, cfg);
+  // window 0, then window w = 2040 / (G*M) (255 at 8 bytes: 4 advances of 63 in empty steps + 3;
+  // 127 at 16 bytes: 2 x 63 + 1)
+  const int w = 2040 / cfg.win_bytes(), hops = (w - 1) / 63;
+  REQUIRE(p.steps.size() == size_t(2 + hops));
   CHECK(p.steps[0].adv == 0);
-  for (int i = 1; i <= 4; ++i) CHECK(p.steps[size_t(i)].adv == 63);
-  CHECK(p.steps[5].adv == 3);
-  CHECK(p.steps[5].last);
+  for (int i = 1; i <= hops; ++i) CHECK(p.steps[size_t(i)].adv == 63);
+  CHECK(p.steps[size_t(hops + 1)].adv == w - 63 * hops);
+  CHECK(p.steps[size_t(hops + 1)].last);
   replay(p);
   // all zero: one empty step per round, so every round still delivers its records
   const std::vector<int8_t> zeros(40 * 100, 0);
   const std::vector<OutParams> par40(40);
   const Program z = compile_layer(zeros, 40, 100, par40, cfg);
-  CHECK(z.steps.size() == 3u);
+  CHECK(z.rounds == (40 + cfg.num_pes - 1) / cfg.num_pes);
+  CHECK(z.steps.size() == size_t(z.rounds));
   CHECK(z.nonzeros == 0);
 }
 
@@ -143,18 +149,19 @@ TEST_CASE("compile_layer: the dense schedule puts every weight in a slot", "[cyc
 
 TEST_CASE("Program::weight_stream: header, slot words, descriptor, parameters", "[cycle]") {
   const ArrayConfig cfg;
-  std::vector<int8_t> codes(17 * 9, 0);
-  codes[0] = 1;                // output 0, input 0: PE 0 slot 0, idx 0, +1
-  codes[16 * 9 + 6] = -1;      // output 16 (round 1, PE 0), input 6: group 1, idx 2, -1
-  std::vector<OutParams> par(17);
-  par[16] = OutParams{-3, 7, -123456, 13};
-  const Program p = compile_layer(codes, 17, 9, par, cfg);
+  const int o1 = cfg.num_pes, outs = o1 + 1;  // output o1 is round 1's PE 0
+  std::vector<int8_t> codes(size_t(outs) * 9, 0);
+  codes[0] = 1;                    // output 0, input 0: PE 0 slot 0, idx 0, +1
+  codes[size_t(o1) * 9 + 6] = -1;  // output o1 (round 1, PE 0), input 6: group 1, idx 2, -1
+  std::vector<OutParams> par(static_cast<size_t>(outs));
+  par[size_t(o1)] = OutParams{-3, 7, -123456, 13};
+  const Program p = compile_layer(codes, outs, 9, par, cfg);
   const std::vector<uint32_t> w = p.weight_stream();
   const size_t sw = size_t(cfg.slot_words());
   const int groups = cfg.num_pes * cfg.groups;
   REQUIRE(sw == size_t(groups * 6 + 31) / 32);  // PEs x groups x 2 slots x {sign, idx[1:0]}
   REQUIRE(p.steps.size() == 2u);  // one step per round
-  REQUIRE(w.size() == 1 + 2 * (sw + 1) + 1 + 3 * 17);
+  REQUIRE(w.size() == 1 + 2 * (sw + 1) + 1 + 3 * size_t(outs));
   CHECK(w[0] == (uint32_t(hw::kSecSteps) << 28 | 2u));
   // The 6 bits of (PE, group) pg at bit pg * 6: slot 0 = bits [2:0], slot 1 = bits [5:3], each
   // {sign, idx[1:0]}. An empty group is slot 1 = {1, idx0 = 0}: 0b100000.
@@ -174,8 +181,8 @@ TEST_CASE("Program::weight_stream: header, slot words, descriptor, parameters", 
   CHECK(std::vector<uint32_t>(w.begin() + long(2 + sw), w.begin() + long(2 + 2 * sw)) ==
         slot_word(1, 0b010110));
   CHECK(w[2 + 2 * sw + 1 - 1] == hw::desc::kLast.put(1));
-  CHECK(w[3 + 2 * sw] == (uint32_t(hw::kSecParams) << 28 | 17u));
-  const size_t e16 = 4 + 2 * sw + 3 * 16;
+  CHECK(w[3 + 2 * sw] == (uint32_t(hw::kSecParams) << 28 | uint32_t(outs)));
+  const size_t e16 = 4 + 2 * sw + 3 * size_t(o1);
   CHECK(w[e16] == (uint32_t(uint16_t(int16_t(7))) << 16 | uint16_t(int16_t(-3))));
   CHECK(int32_t(w[e16 + 1]) == -123456);
   CHECK(w[e16 + 2] == 13u);
@@ -220,13 +227,13 @@ TEST_CASE("compile_layer: bad arguments name the field and the value", "[cycle]"
   par.resize(64);
   CHECK_THROWS_WITH(compile_layer(codes, 64, 2048, par, cfg), Catch::Contains("wdepth"));
   const std::vector<Program> passes = compile_passes(codes, 64, 2048, par, cfg);
-  CHECK(passes.size() == 4u);  // one round of 16 outputs (2048 / (G*M) windows x 2 steps = WDepth) per pass
+  CHECK(passes.size() == 4u);  // WDepth steps per pass: the dense schedule takes 2 steps per window
   ArrayConfig odd = cfg;
   odd.group_size = 3;
   CHECK_THROWS_WITH(odd.validate(), Catch::Contains("group_size = 3"));
   odd = cfg;
-  odd.max_outs = 40;
-  CHECK_THROWS_WITH(odd.validate(), Catch::Contains("max_outs = 40"));
+  odd.max_outs = 5 * cfg.num_pes / 2 + 1;  // not a multiple of NumPes
+  CHECK_THROWS_WITH(odd.validate(), Catch::Contains("max_outs = " + std::to_string(odd.max_outs)));
 }
 
 // A round's last step may issue while the chain still holds the previous round's records, as long
@@ -236,7 +243,7 @@ TEST_CASE("compile_layer: bad arguments name the field and the value", "[cycle]"
 // chain sets the pace. ResNet-20's fan-in-144 layers (18 steps at 2:4) run at full rate.
 TEST_CASE("cycle_model: rounds of NumPes + 2 steps or more never wait for the record chain", "[cycle]") {
   const ArrayConfig cfg;
-  const int nvec = 16, out_ch = 64, K = 4, win = cfg.groups * cfg.group_size;
+  const int nvec = 16, out_ch = 64, K = out_ch / cfg.num_pes, win = cfg.win_bytes();
   const auto stats = [&](int steps) {
     const int fan_in = steps * win;
     return layer_cycles(nm_codes(out_ch, fan_in, 2, 4, 5), out_ch, fan_in, nvec, cfg).sparse;

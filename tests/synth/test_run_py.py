@@ -67,7 +67,8 @@ class Params(unittest.TestCase):
         names = {dz.point_dir(b, "ttq", {**t, "GroupNnz": n, "GroupSize": m}).name
                  for n, m in [(2, 4), (1, 4), (4, 8), (4, 4)]}
         self.assertEqual(len(names), 4)
-        self.assertEqual(dz.point_dir(b, "ttq", t).name, "ttq_p16_m4_n2_g2")
+        self.assertEqual(dz.point_dir(b, "ttq", {**t, "NumPes": 16, "Groups": 2}).name,
+                         "ttq_p16_m4_n2_g2")
         self.assertEqual(dz.point_dir(b, "dense", {**dz.defaults("dense"), "WgtDepth": 256}).name,
                          "dense_p16_l4_WgtDepth256")
 
@@ -124,11 +125,12 @@ class Metrics(unittest.TestCase):
 
 class Sweep(unittest.TestCase):
     def test_points(self):
-        a = type("A", (), {"designs": "ttq,dense", "pes": "8,16", "nm": "2:4,1:4", "groups": "2",
+        a = type("A", (), {"designs": "ttq,dense", "pes": "8,16", "nm": "2:4,1:4",
+                           "groups": str(dz.defaults("ttq")["Groups"]),
                            "dense_pes": "16", "dense_lanes": "2,4,8",
                            "ttq_p": dz.defaults("ttq"), "dense_p": dz.defaults("dense")})()
         pts = run.sweep_points(a)
-        # defaults first, no point twice: 1 + 4 - 1 ternary, 1 + 3 - 1 dense
+        # defaults first (in the grid), no point twice: 1 + 4 - 1 ternary, 1 + 3 - 1 dense
         self.assertEqual(pts[0], ("ttq", dz.defaults("ttq")))
         self.assertEqual(len(pts), 4 + 3)
         # --groups crosses the ternary points: 2 groups x 4 = 8 new, the default among them

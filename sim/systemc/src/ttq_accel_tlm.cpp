@@ -15,6 +15,20 @@ namespace ttq::sc {
 using sc_core::sc_time;
 using sc_core::SC_ZERO_TIME;
 
+// An activation beat's bytes as the s_axis_a_tdata pin value (byte k in bits 8k+7:8k).
+ABeatPin beat_pin(const std::array<uint8_t, kBeatBytes>& bytes) {
+  ABeatPin v{};
+  for (int w = 0; w < (kBeatBytes + 3) / 4; ++w) {
+    uint32_t x = 0;
+    std::memcpy(&x, bytes.data() + 4 * w, std::min(4, kBeatBytes - 4 * w));  // little endian
+    if constexpr (kBeatBits > 64)
+      v.set_word(w, x);
+    else
+      v |= ABeatPin(x) << (32 * w);
+  }
+  return v;
+}
+
 std::string hex(uint64_t v) {
   char b[24];
   std::snprintf(b, sizeof b, "0x%llx", static_cast<unsigned long long>(v));
@@ -35,7 +49,7 @@ struct TtqAccelTlm::Pins {
   sig<uint32_t> bresp{"bresp"}, rdata{"rdata"}, rresp{"rresp"};
   sig<uint32_t> w_tdata{"w_tdata"};
   sig<bool> w_tvalid{"w_tvalid"}, w_tready{"w_tready"}, w_tlast{"w_tlast"};
-  sig<uint64_t> a_tdata{"a_tdata"};
+  sig<ABeatPin> a_tdata{"a_tdata"};
   sig<bool> a_tvalid{"a_tvalid"}, a_tready{"a_tready"}, a_tlast{"a_tlast"};
   sig<uint32_t> r_tdata{"r_tdata"};
   sig<bool> r_tvalid{"r_tvalid"}, r_tready{"r_tready"}, r_tlast{"r_tlast"};
@@ -60,7 +74,6 @@ TtqAccelTlm::TtqAccelTlm(sc_core::sc_module_name name, const TlmOptions& opt)
   if (opt_.burst_bytes < 16 || opt_.burst_bytes % 16 != 0)
     throw std::invalid_argument(std::string(this->name()) + ": burst_bytes = " +
                                 std::to_string(opt_.burst_bytes) + ": must be a multiple of 16");
-  static_assert(16 % kBeatBytes == 0, "a burst must hold whole activation beats");
   if (opt_.w_fifo_words < opt_.burst_bytes / 4 || opt_.a_fifo_beats < 2 || opt_.r_fifo_beats < 2)
     throw std::invalid_argument(std::string(this->name()) +
                                 ": FIFO depths must be >= 2 (weights: >= burst_bytes / 4)");
@@ -347,7 +360,7 @@ void TtqAccelTlm::on_edge() {
 
   a_valid_q_ = !a_fifo_.empty();
   p.a_tvalid.write(a_valid_q_);
-  p.a_tdata.write(a_valid_q_ ? a_fifo_.front().data : 0u);
+  p.a_tdata.write(a_valid_q_ ? beat_pin(a_fifo_.front().data) : ABeatPin{});
   p.a_tlast.write(a_valid_q_ && a_fifo_.front().last);
 
   r_ready_q_ = r_fifo_.size() < opt_.r_fifo_beats;
@@ -425,8 +438,8 @@ void TtqAccelTlm::a_thread() {
                       kBeatBytes * n))
         break;
       for (uint32_t k = 0; k < n; ++k) {
-        ActBeat b{0, (i + k + 1) % vb == 0};
-        std::memcpy(&b.data, buf.data() + size_t(kBeatBytes) * k, kBeatBytes);  // little endian
+        ActBeat b{{}, (i + k + 1) % vb == 0};
+        std::memcpy(b.data.data(), buf.data() + size_t(kBeatBytes) * k, kBeatBytes);
         a_fifo_.push_back(b);
       }
       i += n;

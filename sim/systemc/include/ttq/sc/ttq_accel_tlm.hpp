@@ -8,12 +8,14 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
 #include <string>
 #include <systemc>
 #include <tlm>
+#include <type_traits>
 #include <vector>
 
 #include "ttq/hw_contract.hpp"
@@ -62,8 +64,13 @@ const char* err_name(uint32_t code);
 
 // The Verilated model has the contract's default parameters; one activation beat is one window.
 inline constexpr int kBeatBytes = hw::kDefGroups * hw::kDefGroupSize;
-static_assert(kBeatBytes > 4 && kBeatBytes <= 8,
-              "s_axis_a is not 33..64 bits wide: the wrapper's pin type (uint64_t) changes");
+static_assert(16 % kBeatBytes == 0, "a DMA burst (a multiple of 16 bytes) must hold whole beats");
+// Verilator's SystemC type for the s_axis_a_tdata pin: uint32_t up to 32 bits, uint64_t up to 64,
+// sc_bv<N> above.
+inline constexpr int kBeatBits = kBeatBytes * 8;
+using ABeatPin =
+    std::conditional_t<(kBeatBits > 64), sc_dt::sc_bv<kBeatBits>,
+                       std::conditional_t<(kBeatBits > 32), uint64_t, uint32_t>>;
 
 struct TlmOptions {
   sc_core::sc_time period{5, sc_core::SC_NS};  // clock period of the accelerator
@@ -106,7 +113,7 @@ class TtqAccelTlm : public sc_core::sc_module {
     bool last;
   };
   struct ActBeat {
-    uint64_t data;
+    std::array<uint8_t, kBeatBytes> data;  // byte k is tdata[8k+7:8k]
     bool last;
   };
   enum class Phase { Idle, Addr, Resp };
