@@ -1,6 +1,7 @@
 # ttq_accel's hand-written RTL, one path per line relative to the repository root, in
 # compilation order. Every consumer (CMake/Verilator, make lint, the synthesis flow) reads this
 # list and puts the generated contract package (scripts/gen_contract.py --sv) first.
+rtl/lib/csa_tree.sv
 rtl/mem/sram_macro.sv
 rtl/mem/sram_array.sv
 rtl/ttq_regs.sv

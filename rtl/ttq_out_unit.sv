@@ -1,7 +1,7 @@
 // Output step of one result, three pipeline stages that advance every cycle (the drain takes a
 // record only when the result FIFO has room for everything in flight, so the unit never stalls):
 //   S2: Mp*P and Mn*N (as slice products), and B + 2^(S-1) (rounding constant)
-//   S3: Mp*P - Mn*N + (B + 2^(S-1))
+//   S3: Mp*P - Mn*N + (B + 2^(S-1)): a carry-save tree (csa_tree) and one carry-propagate add
 //   S4: arithmetic shift by S, optional ReLU, saturation to 8 bits (ttq::output_step).
 module ttq_out_unit #(
   parameter int unsigned AccW = 20,
@@ -55,7 +55,7 @@ module ttq_out_unit #(
   assign p_ext = (NumSl*SlW)'(p_i);
   assign n_ext = (NumSl*SlW)'(n_i);
   logic signed [ProdW-1:0] pp_q [NumSl], pn_q [NumSl];
-  logic signed [SumW-1:0]  s2_br_q;   // B + 2^(S-1), added in S2 beside the products
+  logic signed [SumW-1:0]  s2_br_q;   // B + 2^(S-1) + NumSl (the inverted products' +1s)
   logic [4:0]              s2_shift_q, s3_shift_q;
   logic [7:0]              s2_id_q, s3_id_q;
   logic                    s2_last_q, s3_last_q;
@@ -65,20 +65,28 @@ module ttq_out_unit #(
       pn_q[k] <= ProdW'($signed(mn_i) * $signed({1'b0, n_ext[k*SlW +: SlW]}));
     end
     s2_br_q    <= SumW'($signed(bias_i)) + ((shift_i == 5'd0) ? '0
-                                            : (SumW'(1) <<< (shift_i - 5'd1)));
+                                            : (SumW'(1) <<< (shift_i - 5'd1))) + SumW'(NumSl);
     s2_shift_q <= shift_i;
     s2_id_q    <= id_i;
     s2_last_q  <= last_i;
   end
 
   // ---- S3: sum with rounding constant ----
+  // B + 2^(S-1) + sum_k (Mp*P_k - Mn*N_k) << k*SlW as one carry-save tree and one carry-propagate
+  // addition: each subtracted product enters inverted (-x = ~x + 1), its +1 is in s2_br_q.
+  localparam int unsigned NOps = 2 * NumSl + 1;
+  logic [NOps*SumW-1:0]   ops;
+  logic [SumW-1:0]        sum_s, sum_c;
   logic signed [SumW-1:0] sum_d, sum_q;
   always_comb begin
-    sum_d = s2_br_q;
+    ops[0 +: SumW] = s2_br_q;
     for (int k = 0; k < NumSl; k++) begin
-      sum_d = sum_d + (SumW'(pp_q[k]) <<< (k * SlW)) - (SumW'(pn_q[k]) <<< (k * SlW));
+      ops[(2*k+1)*SumW +: SumW] = SumW'(pp_q[k]) <<< (k * SlW);
+      ops[(2*k+2)*SumW +: SumW] = ~(SumW'(pn_q[k]) <<< (k * SlW));
     end
   end
+  csa_tree #(.N(NOps), .W(SumW)) u_sum (.in_i(ops), .sum_o(sum_s), .carry_o(sum_c));
+  assign sum_d = $signed(sum_s + sum_c);
   always_ff @(posedge clk_i) begin
     sum_q      <= sum_d;
     s3_shift_q <= s2_shift_q;

@@ -71,8 +71,7 @@ module ttq_pe
     neg_q <= neg;
   end
 
-  // Stage 2: each byte masked by its enable, then summed as one expression per tree (no muxes
-  // between the additions), so that synthesis builds carry-save trees with the accumulator add.
+  // Stage 2: each byte masked by its enable, then summed by the P and N trees.
   logic [Slots*SumW-1:0] pop, nop;
   logic [NnzW-1:0] nnz;
   always_comb begin
@@ -86,15 +85,12 @@ module ttq_pe
       nnz = nnz + NnzW'(pos_q[j] || neg_q[j]);
     end
   end
-  logic [SumW-1:0] psum, nsum;
-  always_comb begin
-    psum = '0;
-    nsum = '0;
-    for (int j = 0; j < Slots; j++) begin
-      psum = psum + pop[j*SumW +: SumW];
-      nsum = nsum + nop[j*SumW +: SumW];
-    end
-  end
+  // Each tree: carry-save levels down to two rows, then one carry-propagate addition.
+  logic [SumW-1:0] psum, nsum, ps_s, ps_c, ns_s, ns_c;
+  csa_tree #(.N(Slots), .W(SumW)) u_ptree (.in_i(pop), .sum_o(ps_s), .carry_o(ps_c));
+  csa_tree #(.N(Slots), .W(SumW)) u_ntree (.in_i(nop), .sum_o(ns_s), .carry_o(ns_c));
+  assign psum = ps_s + ps_c;
+  assign nsum = ns_s + ns_c;
 
   // Stage 2 -> 3: the tree sums, registered (the accumulate is the next cycle's only addition).
   // Datapath, no reset; the step's valid / last bits are control.

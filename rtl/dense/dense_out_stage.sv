@@ -61,6 +61,18 @@ module dense_out_stage #(
   end
   assign shifted     = sum2_q >>> shift2_q;
 
+  // The slice products and B + rounding constant as one carry-save tree (csa_tree, as the
+  // ternary output unit's sum) and one carry-propagate addition.
+  logic [5*SumW-1:0]      sum_ops;
+  logic [SumW-1:0]        sum_s, sum_c;
+  logic signed [SumW-1:0] sum2_d;
+  always_comb begin
+    for (int k = 0; k < 4; k++) sum_ops[k*SumW +: SumW] = SumW'(part1_q[k]) <<< (4 * k);
+    sum_ops[4*SumW +: SumW] = SumW'(bias1_q);
+  end
+  csa_tree #(.N(5), .W(SumW)) u_sum (.in_i(sum_ops), .sum_o(sum_s), .carry_o(sum_c));
+  assign sum2_d = $signed(sum_s + sum_c);
+
   always_comb begin
     if (relu_i) begin
       if (shifted < 0) begin
@@ -94,8 +106,7 @@ module dense_out_stage #(
     part1_q[3] <= PartW'(acc0_q) * PartW'($signed(mp0_q[15:12]));
     bias1_q  <= 33'(bias0_q) + $signed({1'b0, round0_q});
     shift1_q <= shift0_q;
-    sum2_q   <= (SumW'(part1_q[3]) <<< 12) + (SumW'(part1_q[2]) <<< 8) +
-                (SumW'(part1_q[1]) <<< 4) + SumW'(part1_q[0]) + SumW'(bias1_q);
+    sum2_q   <= sum2_d;
     shift2_q <= shift1_q;
     y3_q     <= y_sat;
   end

@@ -42,15 +42,19 @@ module dense_pe #(
     end
   end
 
-  // The sum of each group of (up to) 4 lanes' product halves.
+  // The sum of each group of (up to) 4 lanes' product halves: carry-save levels down to two rows
+  // (csa_tree, the same tree as the ternary PE's), then one carry-propagate addition.
   logic signed [SumW-1:0] group_sum [Groups];
-  always_comb begin
-    for (int g = 0; g < Groups; g++) begin
-      group_sum[g] = '0;
-      for (int l = 4 * g; l < 4 * g + 4 && l < Lanes; l++) begin
-        group_sum[g] = group_sum[g] + (SumW'(hi_q[l]) <<< 4) + SumW'($signed({1'b0, lo_q[l]}));
-      end
+  for (genvar g = 0; g < Groups; g++) begin : gen_group
+    localparam int NL = (4 * g + 4 <= Lanes) ? 4 : Lanes - 4 * g;  // lanes of this group
+    logic [2*NL*SumW-1:0] ops;
+    logic [SumW-1:0]      s, c;
+    for (genvar l = 0; l < NL; l++) begin : gen_ops
+      assign ops[(2*l)*SumW +: SumW]   = SumW'(hi_q[4*g+l]) <<< 4;
+      assign ops[(2*l+1)*SumW +: SumW] = SumW'($signed({1'b0, lo_q[4*g+l]}));
     end
+    csa_tree #(.N(2 * NL), .W(SumW)) u_tree (.in_i(ops), .sum_o(s), .carry_o(c));
+    assign group_sum[g] = $signed(s + c);
   end
 
   logic sums_valid;
