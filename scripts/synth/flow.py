@@ -390,24 +390,27 @@ def hier_blocks(outdir: Path, design: Design, areas: dict[str, float]) -> dict:
     macro_blocks = {b: 0.0 for b in BLOCKS}
     modules: dict[str, dict] = {}
 
-    def walk(mod: str, mult: int, depth: int) -> None:
+    def walk(mod: str, mult: int, depth: int, parent: tuple[str, str]) -> None:
         if depth > 50:
             raise SynthError(f"{outdir}/stat_hier.json: hierarchy too deep at {mod}")
         cells = mods[mod]
         own = area_of(cells, areas)
         b = base_module(mod)
         blk = design.classify(b)
+        name = b
+        if blk is None:  # a shared building block (rtl/lib/): counted in its parent's block
+            blk, name = parent[1], f"{b} in {parent[0]}"
         blocks[blk] += own * mult
         macro_blocks[blk] += mult * sum(n * macros()[c]["area_um2"] for c, n in cells.items()
                                         if c in macros())
-        e = modules.setdefault(b, {"block": blk, "instances": 0, "area_um2": 0.0})
+        e = modules.setdefault(name, {"block": blk, "instances": 0, "area_um2": 0.0})
         e["instances"] += mult
         e["area_um2"] += own * mult
         for c, n in cells.items():
             if c.lstrip("\\") in mods:
-                walk(c.lstrip("\\"), mult * n, depth + 1)
+                walk(c.lstrip("\\"), mult * n, depth + 1, (name.split(" in ")[-1], blk))
 
-    walk(top, 1, 0)
+    walk(top, 1, 0, (design.top, "control"))
     return {"logic_um2": sum(blocks.values()), "blocks_um2": blocks, "modules": modules,
             "macro_blocks_um2": macro_blocks}
 
