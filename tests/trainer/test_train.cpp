@@ -315,7 +315,7 @@ TEST_CASE(
   CHECK_THROWS_WITH(run_training(bad), Catch::Contains("not at the end of the 1 full-precision"));
 }
 
-TEST_CASE("--init torch: PyTorch's default U(+-1/sqrt(fan_in)) weights and biases",
+TEST_CASE("init torch: PyTorch's default U(+-1/sqrt(fan_in)) weights and biases",
           "[trainer][train]") {
   Net he = make_net("resnet20", 3, 32, 32, 10), tt = he, tt2 = he;
   init_weights(he, 7);
@@ -344,7 +344,7 @@ TEST_CASE("--init torch: PyTorch's default U(+-1/sqrt(fan_in)) weights and biase
   CHECK_THROWS_WITH(init_weights(tt, 7, "xavier"), Catch::Contains("--init"));
 }
 
-TEST_CASE("--init is part of the FP settings: --fp-from refuses a checkpoint of another init",
+TEST_CASE("the init is part of the FP settings: --fp-from refuses a checkpoint of another init",
           "[trainer][train]") {
   TrainConfig fp = small_config(scratch("init-fp"));
   fp.init = "torch";
