@@ -20,7 +20,7 @@ CLOCK_NS     ?= 5.0
 .PHONY: systemc-example
 .PHONY: test-sanitize fuzz check-all
 .PHONY: help deps deps-torch build test sim train train-unstructured train-sparse train-mnist \
-        train-mnist-unstructured train-sweep train-cifar-fp train-cifar train-cifar-2of4 bench regress lint synth \
+        train-mnist-unstructured train-sweep train-cifar-fp train-cifar train-cifar-2of4 train-cifar-parity bench regress lint synth \
         synth-sweep synth-sparse data clean format
 
 help:
@@ -44,7 +44,8 @@ help:
 	@echo "                    (RESUME=1 resumes); make train-unstructured: the same at t = 0.05"
 	@echo "  make train-mnist  the MNIST lenet5 at 2:4 (train-mnist-unstructured: at t = 0.05);"
 	@echo "                    make train-cifar: CIFAR-10 resnet20, one-cycle + Nesterov, 10 FP + 10 TTQ epochs"
-	@echo "                    (train-cifar-2of4: at 2:4, from the same FP checkpoint)"
+	@echo "                    (train-cifar-2of4: at 2:4, from the same FP checkpoint; train-cifar-parity:"
+	@echo "                    its 10 FP epochs in ttq-train and in PyTorch, TRAIN_SEED=, PARITY_INIT=)"
 	@echo "  make train-sparse the same lenet5 recipe at 50% zero weights per layer (--ttq-sparsity 0.5)"
 	@echo "  make train-sweep  accuracy vs sparsity: lenet5 at t = 0.05, 30/50/70/90% zeros, 4:8, 2:4,"
 	@echo "                    1:4 from one shared FP phase (SWEEP_EPOCHS=$(SWEEP_EPOCHS) quantized epochs"
@@ -235,6 +236,22 @@ train-cifar: train-cifar-fp
 
 train-cifar-2of4: train-cifar-fp
 	$(call train_model,resnet20,cifar10,$(CIFAR_RECIPE) --fp-from $(CIFAR_FP_DIR)/checkpoint.bin --pattern 2:4,-2of4)
+
+# FP parity with PyTorch (docs/TRAINER.md, "CIFAR-10 FP parity with PyTorch"): the 10 FP epochs of
+# CIFAR_RECIPE at TRAIN_SEED with ttq-train --init PARITY_INIT, then the same recipe in PyTorch
+# (trainer/reference/ttq_torch_train.py, python3-torch; exit 77 without it) on the same split.
+# -> $(REPORTS)/parity-ttq-train-INIT-sSEED.json (per-epoch metrics), parity-torch-INIT-sSEED.json
+PARITY_INIT ?= he-normal
+PARITY_DIR   = $(BUILD)/train/parity-$(PARITY_INIT)-s$(TRAIN_SEED)
+train-cifar-parity: deps $(BUILD)/CMakeCache.txt
+	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-train
+	@mkdir -p $(REPORTS)
+	$(TTQ_TRAIN) --model resnet20 --dataset cifar10 $(CIFAR_RECIPE) --init $(PARITY_INIT) \
+	  --stop-after 10 --no-export --outdir $(PARITY_DIR)
+	cp $(PARITY_DIR)/metrics.json $(REPORTS)/parity-ttq-train-$(PARITY_INIT)-s$(TRAIN_SEED).json
+	OMP_WAIT_POLICY=passive /usr/bin/python3 trainer/reference/ttq_torch_train.py --epochs 10 \
+	  --seed $(TRAIN_SEED) --threads $(TRAIN_THREADS) --init $(PARITY_INIT) \
+	  --report $(REPORTS)/parity-torch-$(PARITY_INIT)-s$(TRAIN_SEED).json
 
 # ---- end to end (issue 5): docs/END_TO_END.md ------------------------------------------------
 # ttq-sim: every ternary layer of MODEL on the Verilated RTL over IMAGES images of DATASET's test

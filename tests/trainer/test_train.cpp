@@ -314,3 +314,45 @@ TEST_CASE(
   bad.fp_from = full.outdir / "checkpoint.bin";  // taken after the TTQ epoch
   CHECK_THROWS_WITH(run_training(bad), Catch::Contains("not at the end of the 1 full-precision"));
 }
+
+TEST_CASE("init torch: PyTorch's default U(+-1/sqrt(fan_in)) weights and biases",
+          "[trainer][train]") {
+  Net he = make_net("resnet20", 3, 32, 32, 10), tt = he, tt2 = he;
+  init_weights(he, 7);
+  init_weights(tt, 7, "torch");
+  init_weights(tt2, 7, "torch");
+  for (int i : tt.matmul_nodes()) {
+    const MatMul &m = tt.nodes[size_t(i)].mm, &h = he.nodes[size_t(i)].mm;
+    INFO(tt.nodes[size_t(i)].name << " fan_in " << m.fan_in);
+    const double bound = 1.0 / std::sqrt(double(m.fan_in)), n = double(m.w.size());
+    const double mean = m.w.mean(), var = (m.w.array() - mean).square().mean();
+    CHECK(m.w.cwiseAbs().maxCoeff() <= bound);
+    CHECK(m.w.cwiseAbs().maxCoeff() >= bound * (1 - 20 / n));  // the bound is reached
+    CHECK(std::fabs(mean) <= 4 * bound / std::sqrt(3 * n));    // 4 standard errors
+    CHECK(std::fabs(var / (bound * bound / 3) - 1) <= 0.15);   // U(-b, b): variance b^2 / 3
+    // He-normal, the default, is unchanged: variance 2 / fan_in, 6x the uniform one.
+    const double hv = h.w.array().square().mean();
+    CHECK(std::fabs(hv * m.fan_in / 2 - 1) <= 0.2);
+    CHECK(m.w == tt2.nodes[size_t(i)].mm.w);  // the same for a seed
+    if (m.has_bias) {
+      CHECK(m.bias.cwiseAbs().maxCoeff() <= bound);
+      CHECK(m.bias.cwiseAbs().maxCoeff() > 0);
+      CHECK(h.bias.cwiseAbs().maxCoeff() == 0);
+    }
+    if (m.has_bn) CHECK((m.gamma.array() == 1).all());
+  }
+  CHECK_THROWS_WITH(init_weights(tt, 7, "xavier"), Catch::Contains("--init"));
+}
+
+TEST_CASE("the init is part of the FP settings: --fp-from refuses a checkpoint of another init",
+          "[trainer][train]") {
+  TrainConfig fp = small_config(scratch("init-fp"));
+  fp.init = "torch";
+  fp.stop_after = 1;
+  run_training(fp);
+  TrainConfig q = small_config(scratch("init-q"));
+  q.fp_from = fp.outdir / "checkpoint.bin";
+  CHECK_THROWS_WITH(run_training(q), Catch::Contains("init"));
+  q.init = "torch";
+  CHECK(run_training(q)["history"].size() == 2);
+}

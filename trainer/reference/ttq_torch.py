@@ -8,6 +8,8 @@ quantizer and gradients, the same SGD and schedules. Needs Debian's python3-torc
   ttq_torch.py gradcheck FILE                           one step's gradients vs ttq-train's
   ttq_torch.py lr-curve ...                              the learning-rate schedule (tests)
 
+The CIFAR-10 FP recipe itself, trained in PyTorch on ttq-train's split: ttq_torch_train.py.
+
 Exit code 77 (the ctest skip code) with a printed reason when torch is not installed.
 """
 import argparse

@@ -55,6 +55,10 @@ int run(int argc, char** argv) {
                  "phase's rate, then cosine down; PyTorch's OneCycleLR)")
       ->capture_default_str();
   app.add_flag("--nesterov", c.nesterov, "Nesterov momentum");
+  app.add_option("--init", c.init,
+                 "initial weights: he-normal (N(0, 2/fan_in)) | torch (PyTorch's default, "
+                 "U(+-1/sqrt(fan_in)) for weights and biases)")
+      ->capture_default_str();
   app.add_option("--ttq-t", c.ttq_t, "TTQ threshold factor: Delta = t * max|w|")
       ->capture_default_str();
   app.add_option("--ttq-sparsity", c.ttq_sparsity,

@@ -122,19 +122,26 @@ Net make_net(const std::string& arch, int c, int h, int w, int classes, bool qua
   return net;
 }
 
-void init_weights(Net& net, uint64_t seed) {
+void init_weights(Net& net, uint64_t seed, const std::string& init) {
+  const bool torch = init == "torch";
+  if (!torch && init != "he-normal")
+    throw std::invalid_argument("--init: unknown initialization '" + init + "' (he-normal, torch)");
   Rng rng(mix_seed(seed, 0x1417));
   for (Node& n : net.nodes) {
     if (n.op != Op::Conv && n.op != Op::Linear) continue;
     MatMul& m = n.mm;
-    const double std = std::sqrt(2.0 / m.fan_in);
+    const double std = std::sqrt(2.0 / m.fan_in), bound = 1.0 / std::sqrt(double(m.fan_in));
+    auto uniform = [&] { return float(bound * (2.0 * rng.uniform() - 1.0)); };
     m.w.resize(m.cout, m.fan_in);
-    for (Eigen::Index i = 0; i < m.w.size(); ++i) m.w.data()[i] = float(std * rng.normal());
+    for (Eigen::Index i = 0; i < m.w.size(); ++i)
+      m.w.data()[i] = torch ? uniform() : float(std * rng.normal());
     m.gw.setZero(m.cout, m.fan_in);
     m.mw.setZero(m.cout, m.fan_in);
     m.wp = m.wn = m.gwp = m.gwn = m.mwp = m.mwn = 0;
     auto zeros = [&](Vec& v) { v.setZero(m.cout); };
     if (m.has_bias) zeros(m.bias), zeros(m.gbias), zeros(m.mbias);
+    if (m.has_bias && torch)
+      for (Eigen::Index i = 0; i < m.bias.size(); ++i) m.bias[i] = uniform();
     if (m.has_bn) {
       m.gamma.setOnes(m.cout);
       zeros(m.beta), zeros(m.ggamma), zeros(m.gbeta), zeros(m.mgamma), zeros(m.mbeta);

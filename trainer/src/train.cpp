@@ -49,6 +49,7 @@ json TrainConfig::identity() const {
           {"threads", threads},
           {"trace_every", trace_every}};
   if (nesterov) j["nesterov"] = true;  // absent when off: earlier checkpoints stay valid
+  if (init != "he-normal") j["init"] = init;  // absent at the default, likewise
   return j;
 }
 
@@ -224,6 +225,8 @@ void check_config(const TrainConfig& cfg) {
     bad("--calib-images", std::to_string(cfg.calib_images), "must be >= 1");
   if (!(cfg.calib_percentile > 0 && cfg.calib_percentile <= 100))
     bad("--calib-percentile", std::to_string(cfg.calib_percentile), "must be in (0, 100]");
+  if (cfg.init != "he-normal" && cfg.init != "torch")
+    bad("--init", cfg.init, "is not one of he-normal, torch");
   parse_quant(cfg.quant);
   if (cfg.quant == "fp" || cfg.quant == "float")
     if (cfg.q_epochs > 0)
@@ -237,6 +240,8 @@ const char* const kFpKeys[] = {
     "model",        "dataset",    "fp_epochs", "batch",    "lr_fp",       "momentum",
     "weight_decay", "schedule",   "augment",   "crop_pad", "quant_first", "quant_last",
     "train_limit",  "test_limit", "seed",      "threads",  "trace_every"};
+// FP settings that TrainConfig::identity() leaves out at their default.
+const char* const kFpOptionalKeys[] = {"nesterov", "init"};
 
 void require_same(const std::string& opt, const fs::path& ckpt, const json& have, const json& want,
                   const std::string& key) {
@@ -261,6 +266,11 @@ int restore_state(const TrainConfig& cfg, Net& net, json& history, json& trace) 
       require_same(opt, ckpt, have, want, it.key());
   else
     for (const char* key : kFpKeys) require_same(opt, ckpt, have, want, key);
+  for (const char* key : kFpOptionalKeys)  // absent on either side: the default
+    if (have.value(key, json()) != want.value(key, json()))
+      throw std::invalid_argument(opt + ": " + ckpt.string() + " was made with " + key + " = " +
+                                  have.value(key, json()).dump() + ", this run has " +
+                                  want.value(key, json()).dump() + " (null: the default)");
   const int next = h.at("next_epoch").get<int>();
   if (!resume && (next != cfg.fp_epochs || net.mode != Quant::Float))
     throw std::invalid_argument(opt + ": " + ckpt.string() + " was taken after epoch " +
@@ -311,7 +321,7 @@ json run_training(const TrainConfig& cfg) {
   net.ttq_t = cfg.ttq_t;
   net.ttq_sparsity = cfg.ttq_sparsity;
   net.pattern = parse_nm(cfg.pattern);
-  init_weights(net, cfg.seed);
+  init_weights(net, cfg.seed, cfg.init);
 
   const Quant qmode = parse_quant(cfg.quant);
   const int total_epochs = cfg.fp_epochs + cfg.q_epochs;

@@ -119,7 +119,10 @@ class Net {
 // shortcuts. quant_first: also quantize the first conv (default: it stays full precision).
 Net make_net(const std::string& arch, int c, int h, int w, int classes, bool quant_first = false,
              bool quant_last = true);
-// Kaiming-normal (fan-in, ReLU gain) weights, BN gamma = 1, beta = 0, from a fixed-seed generator.
-void init_weights(Net& net, uint64_t seed);
+// Initial weights from a fixed-seed generator; BN gamma = 1, beta = 0, running stats 0 / 1.
+// "he-normal": conv/linear weights N(0, 2 / fan_in) (Kaiming normal, ReLU gain), biases 0.
+// "torch": PyTorch's default for nn.Conv2d / nn.Linear (kaiming_uniform_(a = sqrt(5))): weights
+// and biases U(-1 / sqrt(fan_in), 1 / sqrt(fan_in)).
+void init_weights(Net& net, uint64_t seed, const std::string& init = "he-normal");
 
 }  // namespace ttq::train

@@ -33,7 +33,8 @@ struct TrainConfig {
   // cosine | step (x0.1 at 50% and 75% of each phase) | onecycle (PyTorch's OneCycleLR: cosine
   // warm-up from base/25 to base over the first 15% of each phase, cosine down to base/25e4)
   std::string schedule = "cosine";
-  bool nesterov = false;  // SGD with Nesterov momentum (PyTorch's form)
+  bool nesterov = false;           // SGD with Nesterov momentum (PyTorch's form)
+  std::string init = "he-normal";  // initial weights: he-normal | torch (init_weights, net.hpp)
   float ttq_t = 0.05f, ttq_sparsity = -1.0f;
   // N:M pattern of the ternary layers ("2:4", ...; "none": TTQ threshold / TWN threshold mask).
   std::string pattern = "none";

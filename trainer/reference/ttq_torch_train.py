@@ -1,0 +1,165 @@
+#!/usr/bin/python3
+"""Full-precision CIFAR-10 ResNet-20 training in PyTorch with ttq-train's recipe on ttq-train's
+split (docs/TRAINER.md, "FP parity with PyTorch"): what PyTorch reaches on this data, to compare
+with `make train-cifar-fp`. The networks, optimizer groups and augmentation are ttq_torch.py's.
+
+  ttq_torch_train.py --epochs 10 --seed 1 --report build/reports/parity-torch-s1.json
+
+Recipe (the Makefile's CIFAR_RECIPE): SGD, Nesterov momentum 0.9, weight decay 5e-4 on the conv /
+linear weights only, PyTorch's OneCycleLR stepped per iteration (peak 0.1, 15% warm-up), batch 128,
+random crop (zero padding 4 in pixel space) + flip, inputs x / 255. Trained on the first 45,000
+images of data_batch_1..5, evaluated on the last 5,000 ("heldout") and the test images present.
+Options select what a usual PyTorch CIFAR script does differently: --init torch (nn.Conv2d /
+nn.Linear's own init instead of ttq-train's He-normal), --normalize (per-channel mean / std),
+--cycle-momentum (OneCycleLR's default momentum cycling 0.95 -> 0.85 -> 0.95).
+Exit code 77 with a printed reason when torch is not installed (ttq_torch.py).
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import ttq_torch as ref  # noqa: E402 (exits 77 without torch)
+
+torch, F = ref.torch, ref.F
+HELDOUT = 5000
+# Per-channel mean / std of the CIFAR-10 training images in [0, 1] (the usual constants).
+CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
+
+
+def read_cifar_bin(path):
+    raw = np.fromfile(path, np.uint8)
+    if raw.size % 3073:
+        raise SystemExit(f"{path}: size {raw.size} is not a multiple of the 3,073-byte record")
+    raw = raw.reshape(-1, 3073)
+    return raw[:, 1:].reshape(-1, 3, 32, 32), raw[:, 0].astype(np.int64)
+
+
+def load_cifar(data_dir):
+    """ttq-train's splits (common/src/dataset.cpp load_cifar): train, heldout, test."""
+    dirs = ([data_dir] if data_dir else []) + ref.data_dirs()
+    for d in dirs:
+        base = os.path.join(d, "cifar-10-batches-bin")
+        files = [os.path.join(base, f"data_batch_{i}.bin") for i in range(1, 6)]
+        if not all(os.path.isfile(f) for f in files):
+            continue
+        parts = [read_cifar_bin(f) for f in files]
+        x, y = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+        splits = {"train": (x[:-HELDOUT], y[:-HELDOUT]), "heldout": (x[-HELDOUT:], y[-HELDOUT:])}
+        for name, split in (("test_batch.bin", "test"), ("test_batch_first1000.bin",
+                                                         "test-first1000")):
+            if os.path.isfile(os.path.join(base, name)):
+                splits[split] = read_cifar_bin(os.path.join(base, name))
+                break
+        return splits
+    raise SystemExit("cifar10: data_batch_1..5.bin not found under cifar-10-batches-bin in: " +
+                     ", ".join(dirs))
+
+
+def torch_init(net):
+    """nn.Conv2d / nn.Linear.reset_parameters: kaiming_uniform_(a = sqrt(5)) on the weight, i.e.
+    U(-1/sqrt(fan_in), 1/sqrt(fan_in)), and the same bound for the bias."""
+    for layer, _ in net.names.values():
+        torch.nn.init.kaiming_uniform_(layer.weight, a=math.sqrt(5))
+        if layer.bias is not None:
+            bound = 1 / math.sqrt(layer.weight[0].numel())
+            torch.nn.init.uniform_(layer.bias, -bound, bound)
+
+
+def to_input(xb, normalize):
+    x = torch.from_numpy(np.ascontiguousarray(xb).astype(np.float32) / 255.0)
+    if normalize:
+        x = (x - torch.tensor(CIFAR_MEAN).view(1, 3, 1, 1)) / torch.tensor(CIFAR_STD).view(1, 3, 1, 1)
+    return x
+
+
+def evaluate(net, x, y, normalize):
+    net.eval()
+    correct, loss = 0, 0.0
+    with torch.no_grad():
+        for s in range(0, len(x), 500):
+            out = net(to_input(x[s:s + 500], normalize))
+            t = torch.from_numpy(y[s:s + 500])
+            loss += float(F.cross_entropy(out, t, reduction="sum"))
+            correct += int((out.argmax(1) == t).sum())
+    net.train()
+    return {"acc": correct / len(x), "loss": loss / len(x), "n": len(x)}
+
+
+def train(a):
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    gen = np.random.default_rng(a.seed)
+    splits = load_cifar(a.data_dir)
+    x, y = splits["train"]
+    net = ref.make_net("resnet20", 3, 32, 10)
+    if a.init == "torch":
+        torch_init(net)
+    opt = ref.make_optimizer(net, a.lr, a.momentum, a.weight_decay, True, 0.0)
+    iters = math.ceil(len(x) / a.batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.epochs * iters,
+                                                pct_start=0.15, cycle_momentum=a.cycle_momentum)
+    history = []
+    for epoch in range(a.epochs):
+        order, t0, seen, correct, loss_sum = gen.permutation(len(x)), time.perf_counter(), 0, 0, 0.0
+        for s in range(0, len(x), a.batch):
+            idx = order[s:s + a.batch]
+            xb = to_input(ref.augment(x[idx], a.crop_pad, gen), a.normalize)
+            t = torch.from_numpy(y[idx])
+            out = net(xb)
+            loss = F.cross_entropy(out, t)
+            opt.zero_grad(set_to_none=True)
+            loss.backward()
+            opt.step()
+            sched.step()
+            seen += len(idx)
+            loss_sum += float(loss) * len(idx)
+            correct += int((out.argmax(1) == t).sum())
+        secs = time.perf_counter() - t0
+        ev = {k: evaluate(net, *splits[k], a.normalize) for k in splits if k != "train"}
+        history.append({"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": correct / seen,
+                        "seconds": secs, "images_per_s": seen / secs, "eval": ev})
+        print(f"epoch {epoch + 1}/{a.epochs} loss {loss_sum / seen:.4f} train {100 * correct / seen:.2f}% "
+              + " ".join(f"{k} {100 * v['acc']:.2f}%" for k, v in ev.items())
+              + f" {seen / secs:.0f} img/s", flush=True)
+    return history
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--lr", type=float, default=0.1)
+    ap.add_argument("--momentum", type=float, default=0.9)
+    ap.add_argument("--weight-decay", type=float, default=5e-4)
+    ap.add_argument("--batch", type=int, default=128)
+    ap.add_argument("--crop-pad", type=int, default=4)
+    ap.add_argument("--init", default="he-normal", choices=["he-normal", "torch"])
+    ap.add_argument("--normalize", action="store_true", help="per-channel mean / std inputs")
+    ap.add_argument("--cycle-momentum", action="store_true", help="OneCycleLR's momentum cycling")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--data-dir", default="")
+    ap.add_argument("--report", default="", help="write the history and final figures here (JSON)")
+    a = ap.parse_args()
+    if a.epochs < 1 or a.batch < 2 or a.threads < 1 or a.crop_pad < 0 or not a.lr > 0:
+        raise SystemExit("--epochs, --threads must be >= 1, --batch >= 2, --crop-pad >= 0, --lr > 0")
+    if a.report and not os.path.isdir(os.path.dirname(os.path.abspath(a.report))):
+        raise SystemExit(f"--report {a.report}: directory does not exist")
+    history = train(a)
+    report = {"config": {k: v for k, v in vars(a).items() if k not in ("report", "data_dir")},
+              "torch": torch.__version__, "history": history, "final": history[-1]["eval"]}
+    if a.report:
+        tmp = a.report + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(report, f, indent=1)
+        os.replace(tmp, a.report)
+    print(json.dumps({"final": report["final"]}))
+
+
+if __name__ == "__main__":
+    main()
