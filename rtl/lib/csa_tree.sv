@@ -2,9 +2,8 @@
 // sum modulo 2^W (two's complement operands work unchanged), by levels of 3:2 compressors (one
 // full adder per bit, no carry propagation), so that the one carry-propagate addition left is the
 // consumer's: sum = sum_o + carry_o. N = 8 takes 4 levels (8 -> 6 -> 4 -> 3 -> 2), each one
-// full-adder delay, instead of a chain or tree of carry-propagate adders. Every multi-operand sum
-// of both designs uses it (the ternary PE's P and N trees and output unit, the dense PE's product
-// tree and output stage), so the baseline gets the same structure.
+// full-adder delay, instead of a chain or tree of carry-propagate adders. Used by the ternary PE's
+// P and N trees and the dense PE's product tree alike, so the baseline gets the same structure.
 // Recursive: each level instantiates the next with fewer rows (N <= 2 ends it).
 module csa_tree #(
   parameter int unsigned N = 8,
