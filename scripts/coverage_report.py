@@ -5,7 +5,7 @@
 
 A point counts once per source location (file, line, column, comment), summed over the instances
 (PEs, SRAM macros). Line: v_line/v_branch points; toggle: v_toggle; named: v_user (cover property).
-Only rtl/ttq_*.sv and rtl/mem/*.sv count (the cover-point files are reported as named points).
+Only rtl/ttq_*.sv, rtl/mem/*.sv and rtl/lib/*.sv count (the cover-point files are reported as named points).
 Prints the summary and the uncovered lines; writes OUT.json atomically."""
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def parse(path: str):
 
 def ours(f: str) -> bool:
     b = f.split("rtl/", 1)[-1] if "rtl/" in f else f
-    return bool(re.match(r"(ttq_[a-z_]+\.sv|mem/[a-z_]+\.sv)$", b))
+    return bool(re.match(r"(ttq_[a-z_]+\.sv|mem/[a-z_]+\.sv|lib/[a-z_]+\.sv)$", b))
 
 
 def main() -> int:
