@@ -390,16 +390,18 @@ def hier_blocks(outdir: Path, design: Design, areas: dict[str, float]) -> dict:
     macro_blocks = {b: 0.0 for b in BLOCKS}
     modules: dict[str, dict] = {}
 
-    def walk(mod: str, mult: int, depth: int, parent: tuple[str, str]) -> None:
+    # owner: the nearest enclosing module that is not a shared building block, and its block.
+    def walk(mod: str, mult: int, depth: int, owner: str, owner_blk: str) -> None:
         if depth > 50:
             raise SynthError(f"{outdir}/stat_hier.json: hierarchy too deep at {mod}")
         cells = mods[mod]
         own = area_of(cells, areas)
         b = base_module(mod)
         blk = design.classify(b)
-        name = b
-        if blk is None:  # a shared building block (rtl/lib/): counted in its parent's block
-            blk, name = parent[1], f"{b} in {parent[0]}"
+        if blk is None:  # a shared building block (rtl/lib/): counted in its owner's block
+            blk, name = owner_blk, f"{b} in {owner}"
+        else:
+            owner, name = b, b
         blocks[blk] += own * mult
         macro_blocks[blk] += mult * sum(n * macros()[c]["area_um2"] for c, n in cells.items()
                                         if c in macros())
@@ -408,9 +410,9 @@ def hier_blocks(outdir: Path, design: Design, areas: dict[str, float]) -> dict:
         e["area_um2"] += own * mult
         for c, n in cells.items():
             if c.lstrip("\\") in mods:
-                walk(c.lstrip("\\"), mult * n, depth + 1, (name.split(" in ")[-1], blk))
+                walk(c.lstrip("\\"), mult * n, depth + 1, owner, blk)
 
-    walk(top, 1, 0, (design.top, "control"))
+    walk(top, 1, 0, design.top, "control")
     return {"logic_um2": sum(blocks.values()), "blocks_um2": blocks, "modules": modules,
             "macro_blocks_um2": macro_blocks}
 

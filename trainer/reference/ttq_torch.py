@@ -269,13 +269,21 @@ def data_dirs():
     return [d for d in dirs if d]
 
 
+def read_cifar_bin(path, limit=None):
+    """A CIFAR-10 binary batch: images [N][3][32][32] uint8 and labels (3,073-byte records)."""
+    raw = np.fromfile(path, np.uint8)
+    if raw.size % 3073:
+        raise SystemExit(f"{path}: size {raw.size} is not a multiple of the 3,073-byte record")
+    raw = raw.reshape(-1, 3073)[:limit]
+    return raw[:, 1:].reshape(-1, 3, 32, 32), raw[:, 0].astype(np.int64)
+
+
 def load_data(name, limit):
     for d in data_dirs():
         if name == "cifar10":
             f = os.path.join(d, "cifar-10-batches-bin", "data_batch_1.bin")
             if os.path.exists(f):
-                raw = np.fromfile(f, np.uint8).reshape(-1, 3073)[:limit]
-                return raw[:, 1:].reshape(-1, 3, 32, 32), raw[:, 0].astype(np.int64)
+                return read_cifar_bin(f, limit)
         else:
             base = os.path.join(d, name, "train-")
             for ext in ("", ".gz"):

@@ -32,14 +32,6 @@ HELDOUT = 5000
 CIFAR_MEAN, CIFAR_STD = (0.4914, 0.4822, 0.4465), (0.2470, 0.2435, 0.2616)
 
 
-def read_cifar_bin(path):
-    raw = np.fromfile(path, np.uint8)
-    if raw.size % 3073:
-        raise SystemExit(f"{path}: size {raw.size} is not a multiple of the 3,073-byte record")
-    raw = raw.reshape(-1, 3073)
-    return raw[:, 1:].reshape(-1, 3, 32, 32), raw[:, 0].astype(np.int64)
-
-
 def load_cifar(data_dir):
     """ttq-train's splits (common/src/dataset.cpp load_cifar): train, heldout, test."""
     dirs = ([data_dir] if data_dir else []) + ref.data_dirs()
@@ -48,13 +40,13 @@ def load_cifar(data_dir):
         files = [os.path.join(base, f"data_batch_{i}.bin") for i in range(1, 6)]
         if not all(os.path.isfile(f) for f in files):
             continue
-        parts = [read_cifar_bin(f) for f in files]
+        parts = [ref.read_cifar_bin(f) for f in files]
         x, y = np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
         splits = {"train": (x[:-HELDOUT], y[:-HELDOUT]), "heldout": (x[-HELDOUT:], y[-HELDOUT:])}
         for name, split in (("test_batch.bin", "test"), ("test_batch_first1000.bin",
                                                          "test-first1000")):
             if os.path.isfile(os.path.join(base, name)):
-                splits[split] = read_cifar_bin(os.path.join(base, name))
+                splits[split] = ref.read_cifar_bin(os.path.join(base, name))
                 break
         return splits
     raise SystemExit("cifar10: data_batch_1..5.bin not found under cifar-10-batches-bin in: " +

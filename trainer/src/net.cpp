@@ -122,10 +122,14 @@ Net make_net(const std::string& arch, int c, int h, int w, int classes, bool qua
   return net;
 }
 
+Init parse_init(const std::string& s) {
+  if (s == "he-normal") return Init::HeNormal;
+  if (s == "torch") return Init::Torch;
+  throw std::invalid_argument("--init: unknown initialization '" + s + "' (he-normal, torch)");
+}
+
 void init_weights(Net& net, uint64_t seed, const std::string& init) {
-  const bool torch = init == "torch";
-  if (!torch && init != "he-normal")
-    throw std::invalid_argument("--init: unknown initialization '" + init + "' (he-normal, torch)");
+  const bool torch = parse_init(init) == Init::Torch;
   Rng rng(mix_seed(seed, 0x1417));
   for (Node& n : net.nodes) {
     if (n.op != Op::Conv && n.op != Op::Linear) continue;

@@ -17,6 +17,7 @@
 #include "ttq/progress.hpp"
 #include "ttq/trainer/checkpoint.hpp"
 #include "ttq/trainer/export.hpp"
+#include "ttq/trainer/net.hpp"
 #include "ttq/trainer/plots.hpp"
 
 namespace ttq::train {
@@ -225,8 +226,7 @@ void check_config(const TrainConfig& cfg) {
     bad("--calib-images", std::to_string(cfg.calib_images), "must be >= 1");
   if (!(cfg.calib_percentile > 0 && cfg.calib_percentile <= 100))
     bad("--calib-percentile", std::to_string(cfg.calib_percentile), "must be in (0, 100]");
-  if (cfg.init != "he-normal" && cfg.init != "torch")
-    bad("--init", cfg.init, "is not one of he-normal, torch");
+  parse_init(cfg.init);
   parse_quant(cfg.quant);
   if (cfg.quant == "fp" || cfg.quant == "float")
     if (cfg.q_epochs > 0)

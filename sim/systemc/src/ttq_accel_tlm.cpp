@@ -15,12 +15,13 @@ namespace ttq::sc {
 using sc_core::sc_time;
 using sc_core::SC_ZERO_TIME;
 
-// An activation beat's bytes as the s_axis_a_tdata pin value (byte k in bits 8k+7:8k).
-ABeatPin beat_pin(const std::array<uint8_t, kBeatBytes>& bytes) {
+namespace {
+// An activation beat's kBeatBytes bytes as the s_axis_a_tdata pin value (byte k in bits 8k+7:8k).
+ABeatPin beat_pin(const uint8_t* bytes) {
   ABeatPin v{};
   for (int w = 0; w < (kBeatBytes + 3) / 4; ++w) {
     uint32_t x = 0;
-    std::memcpy(&x, bytes.data() + 4 * w, std::min(4, kBeatBytes - 4 * w));  // little endian
+    std::memcpy(&x, bytes + 4 * w, std::min(4, kBeatBytes - 4 * w));  // little endian
     if constexpr (kBeatBits > 64)
       v.set_word(w, x);
     else
@@ -28,6 +29,7 @@ ABeatPin beat_pin(const std::array<uint8_t, kBeatBytes>& bytes) {
   }
   return v;
 }
+}  // namespace
 
 std::string hex(uint64_t v) {
   char b[24];
@@ -360,7 +362,7 @@ void TtqAccelTlm::on_edge() {
 
   a_valid_q_ = !a_fifo_.empty();
   p.a_tvalid.write(a_valid_q_);
-  p.a_tdata.write(a_valid_q_ ? beat_pin(a_fifo_.front().data) : ABeatPin{});
+  p.a_tdata.write(a_valid_q_ ? a_fifo_.front().data : ABeatPin{});
   p.a_tlast.write(a_valid_q_ && a_fifo_.front().last);
 
   r_ready_q_ = r_fifo_.size() < opt_.r_fifo_beats;
@@ -438,9 +440,7 @@ void TtqAccelTlm::a_thread() {
                       kBeatBytes * n))
         break;
       for (uint32_t k = 0; k < n; ++k) {
-        ActBeat b{{}, (i + k + 1) % vb == 0};
-        std::memcpy(b.data.data(), buf.data() + size_t(kBeatBytes) * k, kBeatBytes);
-        a_fifo_.push_back(b);
+        a_fifo_.push_back({beat_pin(buf.data() + size_t(kBeatBytes) * k), (i + k + 1) % vb == 0});
       }
       i += n;
       if (i >= std::min<uint64_t>(vb, opt_.a_fifo_beats)) a_ready_ = true;

@@ -123,6 +123,8 @@ Net make_net(const std::string& arch, int c, int h, int w, int classes, bool qua
 // "he-normal": conv/linear weights N(0, 2 / fan_in) (Kaiming normal, ReLU gain), biases 0.
 // "torch": PyTorch's default for nn.Conv2d / nn.Linear (kaiming_uniform_(a = sqrt(5))): weights
 // and biases U(-1 / sqrt(fan_in), 1 / sqrt(fan_in)).
+enum class Init { HeNormal, Torch };
+Init parse_init(const std::string& s);  // "he-normal" | "torch"; throws naming --init otherwise
 void init_weights(Net& net, uint64_t seed, const std::string& init = "he-normal");
 
 }  // namespace ttq::train

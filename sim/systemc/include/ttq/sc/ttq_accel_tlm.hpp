@@ -8,7 +8,6 @@
 #include <tlm_utils/simple_initiator_socket.h>
 #include <tlm_utils/simple_target_socket.h>
 
-#include <array>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -113,7 +112,7 @@ class TtqAccelTlm : public sc_core::sc_module {
     bool last;
   };
   struct ActBeat {
-    std::array<uint8_t, kBeatBytes> data;  // byte k is tdata[8k+7:8k]
+    ABeatPin data;  // the s_axis_a_tdata pin value: byte k of the window in bits 8k+7:8k
     bool last;
   };
   enum class Phase { Idle, Addr, Resp };
