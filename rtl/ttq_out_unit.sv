@@ -1,7 +1,8 @@
 // Output step of one result, three pipeline stages that advance every cycle (the drain takes a
 // record only when the result FIFO has room for everything in flight, so the unit never stalls):
-//   S2: Mp*P and Mn*N (as slice products), and B + 2^(S-1) (rounding constant)
-//   S3: Mp*P - Mn*N + (B + 2^(S-1)): a carry-save tree (csa_tree) and one carry-propagate add
+//   S2: Mp*P - Mn*N in carry-save form (Booth partial products, one carry-save tree), and
+//       B + 2^(S-1) (rounding constant)
+//   S3: the two rows plus B + 2^(S-1): one 3:2 level and one carry-propagate addition
 //   S4: arithmetic shift by S, optional ReLU, saturation to 8 bits (ttq::output_step).
 module ttq_out_unit #(
   parameter int unsigned AccW = 20,
@@ -45,47 +46,40 @@ module ttq_out_unit #(
     end
   end
 
-  // ---- S2: products (datapath) ----
-  // Mp * P and Mn * N as NumSl slice products each (P, N cut in slices of SlW bits), added in
-  // stage 3: a 16 x AccW/4 multiplier is a quarter as deep as one 16 x AccW array multiplier
-  // (timing: 2 slices left the products 0.5 ns short of 200 MHz in sky130, docs/SYNTHESIS.md).
-  localparam int unsigned NumSl = 4;
-  localparam int unsigned SlW   = (AccW + NumSl - 1) / NumSl;
-  logic [NumSl*SlW-1:0]    p_ext, n_ext;
-  assign p_ext = (NumSl*SlW)'(p_i);
-  assign n_ext = (NumSl*SlW)'(n_i);
-  logic signed [ProdW-1:0] pp_q [NumSl], pn_q [NumSl];
-  logic signed [SumW-1:0]  s2_br_q;   // B + 2^(S-1) + NumSl (the inverted products' +1s)
-  logic [4:0]              s2_shift_q, s3_shift_q;
-  logic [7:0]              s2_id_q, s3_id_q;
-  logic                    s2_last_q, s3_last_q;
+  // ---- S2: both products and their difference, in carry-save form (datapath) ----
+  // Mp * P and -(Mn * N) as radix-4 Booth partial products (booth_rows: 8 rows and a constant
+  // row each), reduced to two rows by one carry-save tree; no carry propagates in this stage.
+  localparam int unsigned MulRows = 16 / 2 + 1;
+  logic [2*MulRows*SumW-1:0] prod_rows;
+  booth_rows #(.XW(AccW + 1), .YW(16), .OutW(SumW), .Neg(1'b0)) u_mp (
+    .x_i ({1'b0, p_i}), .y_i (mp_i), .rows_o (prod_rows[0 +: MulRows*SumW])
+  );
+  booth_rows #(.XW(AccW + 1), .YW(16), .OutW(SumW), .Neg(1'b1)) u_mn (
+    .x_i ({1'b0, n_i}), .y_i (mn_i), .rows_o (prod_rows[MulRows*SumW +: MulRows*SumW])
+  );
+  logic [SumW-1:0]        prod_s, prod_c, s2_s_q, s2_c_q;
+  logic signed [SumW-1:0] s2_br_q;   // B + 2^(S-1)
+  logic [4:0]             s2_shift_q, s3_shift_q;
+  logic [7:0]             s2_id_q, s3_id_q;
+  logic                   s2_last_q, s3_last_q;
+  csa_tree #(.N(2 * MulRows), .W(SumW)) u_prod (.in_i(prod_rows), .sum_o(prod_s), .carry_o(prod_c));
   always_ff @(posedge clk_i) begin
-    for (int k = 0; k < NumSl; k++) begin
-      pp_q[k] <= ProdW'($signed(mp_i) * $signed({1'b0, p_ext[k*SlW +: SlW]}));
-      pn_q[k] <= ProdW'($signed(mn_i) * $signed({1'b0, n_ext[k*SlW +: SlW]}));
-    end
+    s2_s_q     <= prod_s;
+    s2_c_q     <= prod_c;
     s2_br_q    <= SumW'($signed(bias_i)) + ((shift_i == 5'd0) ? '0
-                                            : (SumW'(1) <<< (shift_i - 5'd1))) + SumW'(NumSl);
+                                            : (SumW'(1) <<< (shift_i - 5'd1)));
     s2_shift_q <= shift_i;
     s2_id_q    <= id_i;
     s2_last_q  <= last_i;
   end
 
-  // ---- S3: sum with rounding constant ----
-  // B + 2^(S-1) + sum_k (Mp*P_k - Mn*N_k) << k*SlW as one carry-save tree and one carry-propagate
-  // addition: each subtracted product enters inverted (-x = ~x + 1), its +1 is in s2_br_q.
-  localparam int unsigned NOps = 2 * NumSl + 1;
-  logic [NOps*SumW-1:0]   ops;
+  // ---- S3: Mp*P - Mn*N + B + 2^(S-1): the two product rows and the constant, one 3:2 level
+  // and one carry-propagate addition ----
+  logic [3*SumW-1:0]      ops;
   logic [SumW-1:0]        sum_s, sum_c;
   logic signed [SumW-1:0] sum_d, sum_q;
-  always_comb begin
-    ops[0 +: SumW] = s2_br_q;
-    for (int k = 0; k < NumSl; k++) begin
-      ops[(2*k+1)*SumW +: SumW] = SumW'(pp_q[k]) <<< (k * SlW);
-      ops[(2*k+2)*SumW +: SumW] = ~(SumW'(pn_q[k]) <<< (k * SlW));
-    end
-  end
-  csa_tree #(.N(NOps), .W(SumW)) u_sum (.in_i(ops), .sum_o(sum_s), .carry_o(sum_c));
+  assign ops = {s2_br_q, s2_c_q, s2_s_q};
+  csa_tree #(.N(3), .W(SumW)) u_sum (.in_i(ops), .sum_o(sum_s), .carry_o(sum_c));
   assign sum_d = $signed(sum_s + sum_c);
   always_ff @(posedge clk_i) begin
     sum_q      <= sum_d;

@@ -187,12 +187,18 @@ module ttq_regs
         endcase
       end
       start_q <= start_req && start_ok;
-      if (start_req && start_ok) begin
+      // The run's configuration follows the registers while no run is in progress or starting,
+      // so it holds the values START saw without waiting for the START checks (start_ok's
+      // logic drives only start_q and the status): the run starts after start_q, and ends
+      // (run_i falls) with its last result accepted.
+      if (!run_i && !start_q) begin
         cfg_wins_q      <= (WinW+1)'((32'(fan_in) + WinBytes - 1) / WinBytes);
         cfg_rounds_q    <= k;
         cfg_last_outs_q <= last_outs;
         cfg_nvec_q      <= nvec_q;
         cfg_relu_q      <= layer_q[ttq_pkg::LayerReluLsb];
+      end
+      if (start_req && start_ok) begin
         done_q          <= 1'b0;
         err_q           <= 1'b0;
         err_code_q      <= '0;
@@ -269,7 +275,8 @@ module ttq_regs
       perf_wl_cyc_q   <= '0;
       perf_wl_words_q <= '0;
     end else begin
-      if (clr_perf || (start_req && start_ok)) begin
+      // Cleared the cycle after START is accepted (start_q), before the run's first count.
+      if (clr_perf || start_q) begin
         perf_total_q   <= '0;
         perf_busy_q    <= '0;
         perf_stall_q   <= '0;

@@ -4,13 +4,12 @@
 // rounding_shift(v, s) = (v + 2^(s-1)) >>> s for s > 0, v for s == 0.
 // Four pipeline stages that never stall (dense_drain issues an output only when its result FIFO
 // has room): 0 register the operands (Mp / B / S come straight from the parameter SRAM's read
-// port); 1 four partial products P * Mp[4k+3:4k] (the top one signed), and B plus the rounding
-// constant; 2 add the five; 3 shift, clamp, saturate.
-// Splitting Mp in 4-bit slices keeps each multiplier at four partial-product rows, which is what
-// Yosys 0.23's array multipliers need to meet 200 MHz in sky130 (docs/SYNTHESIS.md).
+// port); 1 Mp * P in carry-save form (radix-4 Booth partial products, booth_rows, reduced to two
+// rows by one carry-save tree, as the ternary output unit's products), and B plus the rounding
+// constant; 2 add the three (one 3:2 level, one carry-propagate addition); 3 shift, clamp,
+// saturate.
 module dense_out_stage #(
   parameter int AccW = 26,
-  localparam int PartW = AccW + 5,                    // P x 4-bit slice (signed result)
   localparam int ProdW = AccW + 16,
   localparam int SumW = (ProdW > 32 ? ProdW : 32) + 2
 ) (
@@ -38,8 +37,8 @@ module dense_out_stage #(
   logic signed [31:0]     bias0_q;
   logic [4:0]             shift0_q;
   logic [31:0]            round0_q;                  // 2^(S-1), or 0 for S = 0
-  // Stage 1: partial products.
-  logic signed [PartW-1:0] part1_q [4];
+  // Stage 1: the product as two carry-save rows.
+  logic [SumW-1:0]        prod1_s_q, prod1_c_q;
   logic signed [32:0]     bias1_q;                   // B + rounding constant
   logic [4:0]             shift1_q;
   // Stage 2: sum.
@@ -61,16 +60,21 @@ module dense_out_stage #(
   end
   assign shifted     = sum2_q >>> shift2_q;
 
-  // The slice products and B + rounding constant as one carry-save tree (csa_tree, as the
-  // ternary output unit's sum) and one carry-propagate addition.
-  logic [5*SumW-1:0]      sum_ops;
+  // Stage 1: Mp * P as Booth partial products reduced to two rows (no carry propagation).
+  localparam int MulRows = 16 / 2 + 1;
+  logic [MulRows*SumW-1:0] prod_rows;
+  logic [SumW-1:0]         prod_s, prod_c;
+  booth_rows #(.XW(AccW), .YW(16), .OutW(SumW), .Neg(1'b0)) u_mul (
+    .x_i (acc0_q), .y_i (mp0_q), .rows_o (prod_rows)
+  );
+  csa_tree #(.N(MulRows), .W(SumW)) u_prod (.in_i(prod_rows), .sum_o(prod_s), .carry_o(prod_c));
+
+  // Stage 2: the two rows and B + rounding constant: one 3:2 level, one carry-propagate addition.
+  logic [3*SumW-1:0]      sum_ops;
   logic [SumW-1:0]        sum_s, sum_c;
   logic signed [SumW-1:0] sum2_d;
-  always_comb begin
-    for (int k = 0; k < 4; k++) sum_ops[k*SumW +: SumW] = SumW'(part1_q[k]) <<< (4 * k);
-    sum_ops[4*SumW +: SumW] = SumW'(bias1_q);
-  end
-  csa_tree #(.N(5), .W(SumW)) u_sum (.in_i(sum_ops), .sum_o(sum_s), .carry_o(sum_c));
+  assign sum_ops = {SumW'(bias1_q), prod1_c_q, prod1_s_q};
+  csa_tree #(.N(3), .W(SumW)) u_sum (.in_i(sum_ops), .sum_o(sum_s), .carry_o(sum_c));
   assign sum2_d = $signed(sum_s + sum_c);
 
   always_comb begin
@@ -100,10 +104,8 @@ module dense_out_stage #(
     bias0_q  <= bias_i;
     shift0_q <= shift_i;
     round0_q <= round_const;
-    for (int k = 0; k < 3; k++) begin
-      part1_q[k] <= PartW'(acc0_q) * PartW'($signed({1'b0, mp0_q[4*k +: 4]}));
-    end
-    part1_q[3] <= PartW'(acc0_q) * PartW'($signed(mp0_q[15:12]));
+    prod1_s_q <= prod_s;
+    prod1_c_q <= prod_c;
     bias1_q  <= 33'(bias0_q) + $signed({1'b0, round0_q});
     shift1_q <= shift0_q;
     sum2_q   <= sum2_d;

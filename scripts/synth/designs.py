@@ -117,8 +117,9 @@ def point_dir(build: Path, key: str, params: dict[str, int]) -> Path:
     return build / "synth" / f"{key}_{shape}{rest}"
 
 
-# Shared building blocks (rtl/lib/): their area belongs to the block of the module instancing them.
-LIB_MODULES = {"csa_tree"}
+# Shared building blocks (rtl/lib/<module>.sv): their area belongs to the block of the module
+# instancing them.
+LIB_MODULES = frozenset(p.stem for p in (ROOT / "rtl" / "lib").glob("*.sv"))
 
 
 def classify_dense(mod: str) -> str | None:
