@@ -22,7 +22,7 @@ module ttq_accel
   parameter int unsigned MaxFanIn  = ttq_pkg::DefMaxFanIn,
   parameter int unsigned MaxOuts   = ttq_pkg::DefMaxOuts,
   parameter int unsigned WDepth    = ttq_pkg::DefWDepth,
-  parameter int unsigned AccW      = 8 + $clog2(MaxFanIn + 1),
+  parameter int unsigned AccW      = $clog2(255 * MaxFanIn + 1),  // P, N <= 255 * fan-in
   localparam int unsigned WinBytes = Groups * GroupSize,
   localparam int unsigned BeatW    = WinBytes * 8
 ) (
@@ -98,8 +98,8 @@ module ttq_accel
   if (WDepth < 2 || (WDepth & (WDepth - 1)) != 0 || WDepth > 32768) begin : gen_chk_wdepth
     $error("ttq_accel: WDepth must be a power of 2, 2..32768, got %0d", WDepth);
   end
-  if (AccW != 8 + $clog2(MaxFanIn + 1)) begin : gen_chk_acc
-    $error("ttq_accel: AccW must be 8 + clog2(MaxFanIn + 1) (arithmetic contract)");
+  if (AccW != $clog2(255 * MaxFanIn + 1)) begin : gen_chk_acc
+    $error("ttq_accel: AccW must be clog2(255 * MaxFanIn + 1): P and N are sums of <= MaxFanIn bytes");
   end
 
   // ---------------- registers ----------------
@@ -262,8 +262,11 @@ module ttq_accel
     .wait_act_o   (wait_act)
   );
 
-  // Stage 1 -> 2: the SRAM outputs arrive late in the cycle (after the falling edge); each PE
-  // selects its slots' bytes from them and registers those (ttq_pe), no other logic before.
+  // Stage 1 -> 2: the SRAM outputs arrive late in the cycle (after the falling edge) and are
+  // registered as they are: the window here, once for all PEs; each PE its slots (ttq_pe).
+  // Datapath, no reset.
+  logic [BeatW-1:0] win_q;
+  always_ff @(posedge clk_i) win_q <= a_rdata;
 
   // ---------------- PE array ----------------
   logic [NumPes*AccW-1:0]   pe_p, pe_n;
@@ -275,7 +278,7 @@ module ttq_accel
       .vld_i   (s2_vld),
       .vld3_i  (s3_vld),
       .last3_i (s3_last),
-      .win_i   (a_rdata),
+      .win_i   (win_q),
       .slots_i (slot_rdata[p*PeBits +: PeBits]),
       .p_o     (pe_p[p*AccW +: AccW]),
       .n_o     (pe_n[p*AccW +: AccW]),

@@ -22,7 +22,7 @@ bool pow2(int v) { return v > 0 && (v & (v - 1)) == 0; }
 
 }  // namespace
 
-int ArrayConfig::acc_bits() const { return 8 + clog2(int64_t(max_fan_in) + 1); }
+int ArrayConfig::acc_bits() const { return clog2(255 * int64_t(max_fan_in) + 1); }
 
 void ArrayConfig::validate() const {
   if (num_pes < 1 || num_pes > 128) bad("num_pes", num_pes, "must be 1..128");

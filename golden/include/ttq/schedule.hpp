@@ -33,7 +33,7 @@ struct ArrayConfig {
   int win_bytes() const { return groups * group_size; }   // activations per step window / beat
   int max_wins() const { return (max_fan_in + win_bytes() - 1) / win_bytes(); }
   int max_rounds() const { return (max_outs + num_pes - 1) / num_pes; }
-  int acc_bits() const;                                   // 8 + clog2(max_fan_in + 1)
+  int acc_bits() const;  // clog2(255 * max_fan_in + 1): P, N are sums of <= max_fan_in bytes
   int max_adv() const { return (1 << hw::desc::kAdv.width) - 1; }
   // Throws std::invalid_argument naming the field and value if inconsistent (the RTL's
   // elaboration checks).
