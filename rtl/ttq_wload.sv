@@ -130,7 +130,9 @@ module ttq_wload
       // Every load replaces the whole program; one that raises an error leaves none.
       if (beat && !active_q) err_seen_q <= err_d;
       else if (err_d) err_seen_q <= 1'b1;
-      if ((beat && !active_q) || err_d) begin
+      // A new load, or the error registered last cycle (err_o: the load stays active in that
+      // cycle, so no START can use the counts before they are cleared).
+      if ((beat && !active_q) || err_o) begin
         nsteps_q  <= '0;
         nparams_q <= '0;
       end
@@ -157,7 +159,8 @@ module ttq_wload
             end else begin
               col_q <= col_q + 1'b1;
             end
-            if (sect_end && !err_d && !err_seen_q) begin
+            // (err_d here is tlast before sect_end: never with sect_end)
+            if (sect_end && !err_seen_q) begin
               if (state_q == StSteps) nsteps_q <= cnt_q[15:0];
               else nparams_q <= cnt_q[15:0];
             end

@@ -11,3 +11,11 @@ always @(*) begin
     assert (32'(nsteps_q) <= WDepth && 32'(nparams_q) <= MaxOuts);
   end
 end
+// A load that raised an error leaves no program: the counts are zero from the cycle after the
+// error is registered (err_o), and WLOAD (active_o) covers the cycle in between.
+always @(posedge clk_i) begin
+  if (f_up_wl && $past(rst_ni) && rst_ni && $past(err_o)) assert (nsteps_q == '0 && nparams_q == '0);
+end
+always @(*) begin
+  if (f_up_wl && rst_ni && err_o) assert (active_o);
+end
