@@ -12,8 +12,22 @@
 # eval, its Syms and its trace code). They are Verilator's translation of our RTL, not code we
 # wrote; an out-of-range index in the RTL is caught there by the checked build's assertions and
 # --x-assign unique, not by ASan.
+#
+# Every hand-written RTL source is also a configure dependency: Verilator names its generated files
+# after hashes of their contents (V<prefix>___024root__DepSet_h<hash>__0.cpp) and verilate() reads
+# their list when CMake configures, so after an RTL change an incremental build would link the
+# previous list (undefined references) until CMake re-configures; this makes it re-configure.
+# Generated sources (the contract package, under the build tree) are left out: configure
+# rewrites them.
 function(ttq_verilate TARGET)
   verilate(${TARGET} ${ARGN})
+  cmake_parse_arguments(VS "" "" "SOURCES" ${ARGN})
+  foreach(src ${VS_SOURCES})
+    cmake_path(IS_PREFIX CMAKE_BINARY_DIR "${src}" NORMALIZE in_build)
+    if(NOT in_build)
+      set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS "${src}")
+    endif()
+  endforeach()
   if(NOT TTQ_SANITIZE)
     return()
   endif()
