@@ -12,6 +12,7 @@ module ttq_wload
   localparam int unsigned SlotCols = (SlotW + 31) / 32,
   localparam int unsigned WAddrW   = $clog2(WDepth),
   localparam int unsigned PAddrW   = MaxOuts > 1 ? $clog2(MaxOuts) : 1,
+  localparam int unsigned AddrW    = WAddrW > PAddrW ? WAddrW : PAddrW,
   localparam int unsigned ColW     = $clog2(SlotCols + 1)
 ) (
   input  logic                clk_i,
@@ -51,6 +52,9 @@ module ttq_wload
   logic            active_q;
   logic [15:0]     nsteps_q, nparams_q;
   logic            err_seen_q;  // this load raised an error
+  // The macros' write address: a copy of idx_q's low bits that drives only the SRAM macros'
+  // address pins (a load synthesis does not see, so it must not slow idx_q's own logic).
+  logic [AddrW-1:0] addr_q;
   logic            beat;
 
   assign s_axis_w_tready_o = !run_i;
@@ -70,11 +74,11 @@ module ttq_wload
     slot_we_o    = beat && state_q == StSteps && 32'(col_q) < SlotCols;
     slot_wmask_o = SlotCols'(1) << col_q;
     desc_we_o    = beat && state_q == StSteps && 32'(col_q) == SlotCols;
-    w_waddr_o    = idx_q[WAddrW-1:0];
+    w_waddr_o    = addr_q[WAddrW-1:0];
     w_wdata_o    = s_axis_w_tdata_i;
     par_we_o     = beat && state_q == StPars;
     par_wmask_o  = 3'(1) << col_q;
-    par_waddr_o  = idx_q[PAddrW-1:0];
+    par_waddr_o  = addr_q[PAddrW-1:0];
   end
 
   // Format errors, detected on the accepted word.
@@ -116,6 +120,7 @@ module ttq_wload
       state_q    <= StHdr;
       cnt_q      <= '0;
       idx_q      <= '0;
+      addr_q     <= '0;
       col_q      <= '0;
       active_q   <= 1'b0;
       nsteps_q   <= '0;
@@ -139,8 +144,9 @@ module ttq_wload
       if (beat) begin
         unique case (state_q)
           StHdr: begin
-            idx_q <= '0;
-            col_q <= '0;
+            idx_q  <= '0;
+            addr_q <= '0;
+            col_q  <= '0;
             cnt_q <= hdr_cnt;
             if (err_d) begin
               if (!s_axis_w_tlast_i) state_q <= StSkip;
@@ -154,8 +160,9 @@ module ttq_wload
           end
           StSteps, StPars: begin
             if (item_end) begin
-              col_q <= '0;
-              idx_q <= idx_q + 1'b1;
+              col_q  <= '0;
+              idx_q  <= idx_q + 1'b1;
+              addr_q <= addr_q + 1'b1;
             end else begin
               col_q <= col_q + 1'b1;
             end

@@ -9,6 +9,7 @@ always @(*) begin
     assert (state_q != StPars || col_q <= ColW'(2));
     assert (state_q == StHdr || state_q == StSkip || idx_q < cnt_q);  // writes stay in the section
     assert (32'(nsteps_q) <= WDepth && 32'(nparams_q) <= MaxOuts);
+    assert (addr_q == idx_q[AddrW-1:0]);     // the macros' address copy follows idx_q
   end
 end
 // A load that raised an error leaves no program: the counts are zero from the cycle after the
