@@ -20,7 +20,7 @@ CLOCK_NS     ?= 5.0
 .PHONY: systemc-example
 .PHONY: test-sanitize fuzz check-all
 .PHONY: help deps deps-torch build test sim train train-unstructured train-sparse train-mnist \
-        train-mnist-unstructured train-sweep train-cifar-fp train-cifar train-cifar-2of4 train-cifar-parity bench regress lint synth \
+        train-mnist-unstructured train-sweep train-cifar-fp train-cifar train-cifar-2of4 train-cifar-parity bench regress regress-config lint synth \
         synth-sweep synth-sparse data clean format
 
 help:
@@ -61,6 +61,8 @@ help:
 	@echo "  make bench        benchmarks: RTL utilization and sim speed, trainer images/s"
 	@echo "  make regress      SEEDS=N seeds x REGRESS_LAYERS random RTL layers vs the golden model,"
 	@echo "                    all cores; summary table + $(REPORTS)/regress.json"
+	@echo "  make regress-config  the same on another RTL configuration, CONFIG=NumPes=16,Groups=4,..."
+	@echo "                    (default NumPes=16) -> $(REPORTS)/regress-config.json"
 	@echo "  make formal       Yosys BMC (FORMAL_DEPTH=24) + k-induction of the handshake properties and"
 	@echo "                    invariants (rtl/formal/), then checks a broken property fails; $(REPORTS)/formal.json"
 	@echo "  make coverage     Verilator line/toggle/cover-point coverage of the RTL (COV_SEEDS=4);"
@@ -163,6 +165,21 @@ regress: deps $(BUILD)/CMakeCache.txt
 	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-rtl-test >/dev/null
 	@mkdir -p $(REPORTS)
 	@./scripts/regress $(BUILD) $(SEEDS) $(JOBS) $(REGRESS_LAYERS)
+
+# regress-config: the same regression on another configuration of the RTL, CONFIG=Name=value,...
+# (ttq_accel parameters; default the sweep's best per mm^2, 16 PEs x 2:4 x 4): a second Verilated
+# model, ttq-rtl-test-alt (CMake TTQ_ALT_PARAMS) -> $(REPORTS)/regress-config.json
+CONFIG ?= NumPes=16
+comma := ,
+# The alternative model is built for this run only: the cache entry is cleared afterwards, so later
+# builds do not compile it.
+regress-config: deps $(BUILD)/CMakeCache.txt
+	@REGRESS_CONFIG="$(CONFIG)" ./scripts/regress --check-config
+	@cmake -S . -B $(BUILD) "-DTTQ_ALT_PARAMS=$(subst $(comma),;,$(CONFIG))" >/dev/null
+	@mkdir -p $(REPORTS)
+	@rc=0; $(CMAKE_BUILD) -j $(JOBS) --target ttq-rtl-test-alt >/dev/null && \
+	  REGRESS_CONFIG="$(CONFIG)" ./scripts/regress $(BUILD) $(SEEDS) $(JOBS) $(REGRESS_LAYERS) || rc=$$?; \
+	  cmake -S . -B $(BUILD) -DTTQ_ALT_PARAMS= >/dev/null; exit $$rc
 
 # ---- filled in by the trainer work (issue 4) ---------------------------------------------
 # Reference models: fixed seed and 2 threads, so a run reproduces models/*.ttq bit for bit on the
