@@ -117,24 +117,15 @@ def point_dir(build: Path, key: str, params: dict[str, int]) -> Path:
     return build / "synth" / f"{key}_{shape}{rest}"
 
 
-# Shared building blocks (rtl/lib/<module>.sv): their area belongs to the block of the module
-# instancing them.
-LIB_MODULES = frozenset(p.stem for p in (ROOT / "rtl" / "lib").glob("*.sv"))
-
-
-def classify_dense(mod: str) -> str | None:
-    if mod in LIB_MODULES:
-        return None
+def classify_dense(mod: str) -> str:
     return {"dense_pe": "pe", "dense_acc_bank": "acc_out", "dense_out_stage": "acc_out",
             "dense_drain": "acc_out", "sram_array": "buffers",
             "sram_macro": "buffers"}.get(mod, "control")
 
 
-def classify_ttq(mod: str) -> str | None:
+def classify_ttq(mod: str) -> str:
     # The PE holds its P and N trees and its accumulator pair; the shared output unit and the
     # record chain / result FIFO (ttq_drain) are the output stage.
-    if mod in LIB_MODULES:
-        return None
     return {"ttq_pe": "pe", "ttq_out_unit": "acc_out", "ttq_drain": "acc_out",
             "sram_array": "buffers", "sram_macro": "buffers"}.get(mod, "control")
 

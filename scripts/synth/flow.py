@@ -188,6 +188,9 @@ class Design:
 
 
 BLOCKS = ("pe", "acc_out", "buffers", "control")
+# Shared building blocks (rtl/lib/<module>.sv): not classified; their area belongs to the block of
+# the module instancing them (hier_blocks).
+LIB_MODULES = frozenset(p.stem for p in (ROOT / "rtl" / "lib").glob("*.sv"))
 BLOCK_TITLES = {"pe": "PEs / lanes", "acc_out": "accumulators + output stage",
                 "buffers": "buffers / memories", "control": "control + interfaces"}
 
@@ -397,11 +400,10 @@ def hier_blocks(outdir: Path, design: Design, areas: dict[str, float]) -> dict:
         cells = mods[mod]
         own = area_of(cells, areas)
         b = base_module(mod)
-        blk = design.classify(b)
-        if blk is None:  # a shared building block (rtl/lib/): counted in its owner's block
+        if b in LIB_MODULES:  # a shared building block: counted in its owner's block
             blk, name = owner_blk, f"{b} in {owner}"
         else:
-            owner, name = b, b
+            blk, owner, name = design.classify(b), b, b
         blocks[blk] += own * mult
         macro_blocks[blk] += mult * sum(n * macros()[c]["area_um2"] for c, n in cells.items()
                                         if c in macros())

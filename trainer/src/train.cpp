@@ -243,12 +243,16 @@ const char* const kFpKeys[] = {
 // FP settings that TrainConfig::identity() leaves out at their default.
 const char* const kFpOptionalKeys[] = {"nesterov", "init"};
 
+// optional: a key identity() leaves out at its default, so absent on either side means that
+// default (null in the message).
 void require_same(const std::string& opt, const fs::path& ckpt, const json& have, const json& want,
-                  const std::string& key) {
-  if (!have.contains(key) || have[key] != want[key])
+                  const std::string& key, bool optional = false) {
+  const json h = have.value(key, json()), w = want.value(key, json());
+  if ((!optional && !have.contains(key)) || h != w)
     throw std::invalid_argument(opt + ": " + ckpt.string() + " was made with " + key + " = " +
-                                (have.contains(key) ? have[key].dump() : "?") + ", this run has " +
-                                want[key].dump());
+                                (optional || have.contains(key) ? h.dump() : "?") +
+                                ", this run has " + w.dump() +
+                                (optional ? " (null: the default)" : ""));
 }
 
 // --resume (OUTDIR/checkpoint.bin, all settings equal) or --fp-from (an FP-phase checkpoint,
@@ -266,11 +270,7 @@ int restore_state(const TrainConfig& cfg, Net& net, json& history, json& trace) 
       require_same(opt, ckpt, have, want, it.key());
   else
     for (const char* key : kFpKeys) require_same(opt, ckpt, have, want, key);
-  for (const char* key : kFpOptionalKeys)  // absent on either side: the default
-    if (have.value(key, json()) != want.value(key, json()))
-      throw std::invalid_argument(opt + ": " + ckpt.string() + " was made with " + key + " = " +
-                                  have.value(key, json()).dump() + ", this run has " +
-                                  want.value(key, json()).dump() + " (null: the default)");
+  for (const char* key : kFpOptionalKeys) require_same(opt, ckpt, have, want, key, true);
   const int next = h.at("next_epoch").get<int>();
   if (!resume && (next != cfg.fp_epochs || net.mode != Quant::Float))
     throw std::invalid_argument(opt + ": " + ckpt.string() + " was taken after epoch " +
