@@ -2,6 +2,7 @@
 # compilation order. Every consumer (CMake/Verilator, make lint, the synthesis flow) reads this
 # list and puts the generated contract package (scripts/gen_contract.py --sv) first.
 rtl/lib/csa_tree.sv
+rtl/lib/booth_enc.sv
 rtl/lib/booth_rows.sv
 rtl/mem/sram_macro.sv
 rtl/mem/sram_array.sv

@@ -98,7 +98,12 @@ module ttq_drain
   logic [AccW-1:0] a_p_q, a_n_q, b_p_q, b_n_q;
   logic [7:0]      a_id_q, b_id_q;
   logic            a_last_q, b_last_q;
-  logic [95:0]     b_par_q;
+  logic [68:32]    b_par_q;             // S, B
+  logic [23:0]     mp_dig, mn_dig, b_mp_dig_q, b_mn_dig_q;  // Mp, Mn as Booth digits
+  // Mp and Mn are recoded as they leave the memory (its data arrive from the falling edge), so
+  // the output unit's product stage starts at the digit selects.
+  booth_enc #(.YW(16), .Neg(1'b0)) u_mp_enc (.y_i(par_rdata_i[15:0]),  .digits_o(mp_dig));
+  booth_enc #(.YW(16), .Neg(1'b1)) u_mn_enc (.y_i(par_rdata_i[31:16]), .digits_o(mn_dig));
   always_ff @(posedge clk_i) begin
     if (!rst_ni || start_i) begin
       a_vld_q <= 1'b0;
@@ -109,15 +114,17 @@ module ttq_drain
     end
   end
   always_ff @(posedge clk_i) begin
-    a_p_q    <= rec_p_q[0];
-    a_n_q    <= rec_n_q[0];
-    a_id_q   <= rec_id_q;
-    a_last_q <= take_last;
-    b_p_q    <= a_p_q;
-    b_n_q    <= a_n_q;
-    b_id_q   <= a_id_q;
-    b_last_q <= a_last_q;
-    b_par_q  <= par_rdata_i;
+    a_p_q      <= rec_p_q[0];
+    a_n_q      <= rec_n_q[0];
+    a_id_q     <= rec_id_q;
+    a_last_q   <= take_last;
+    b_p_q      <= a_p_q;
+    b_n_q      <= a_n_q;
+    b_id_q     <= a_id_q;
+    b_last_q   <= a_last_q;
+    b_par_q    <= par_rdata_i[68:32];
+    b_mp_dig_q <= mp_dig;
+    b_mn_dig_q <= mn_dig;
   end
 
   logic       ou_vld, ou_last, ou_busy;
@@ -131,8 +138,8 @@ module ttq_drain
     .id_i    (b_id_q),
     .p_i     (b_p_q),
     .n_i     (b_n_q),
-    .mp_i    (b_par_q[15:0]),
-    .mn_i    (b_par_q[31:16]),
+    .mp_dig_i(b_mp_dig_q),
+    .mn_dig_i(b_mn_dig_q),
     .bias_i  (b_par_q[63:32]),
     .shift_i (b_par_q[68:64]),
     .last_i  (b_last_q),
@@ -175,7 +182,7 @@ module ttq_drain
   assign done_o            = pop && m_axis_r_tlast_o && vout_q + 1'b1 == nvec_i;
 
   logic unused;
-  assign unused = ou_busy ^ ^b_par_q[95:69];
+  assign unused = ou_busy ^ ^par_rdata_i[95:69];
 
 `ifdef TTQ_ASSERT
   always_ff @(posedge clk_i) begin

@@ -17,8 +17,8 @@ module ttq_out_unit #(
   input  logic [7:0]       id_i,
   input  logic [AccW-1:0]  p_i,
   input  logic [AccW-1:0]  n_i,
-  input  logic [15:0]      mp_i,
-  input  logic [15:0]      mn_i,
+  input  logic [23:0]      mp_dig_i,  // Mp recoded (booth_enc), a cycle before this unit's S2
+  input  logic [23:0]      mn_dig_i,  // Mn recoded, rows of -(Mn * N) (booth_enc, Neg)
   input  logic [31:0]      bias_i,
   input  logic [4:0]       shift_i,
   input  logic             last_i,
@@ -49,13 +49,15 @@ module ttq_out_unit #(
   // ---- S2: both products and their difference, in carry-save form (datapath) ----
   // Mp * P and -(Mn * N) as radix-4 Booth partial products (booth_rows: 8 rows and a constant
   // row each), reduced to two rows by one carry-save tree; no carry propagates in this stage.
+  // Mp and Mn arrive recoded as Booth digits (the drain recodes them as they leave the parameter
+  // memory), so the stage starts at the digit selects.
   localparam int unsigned MulRows = 16 / 2 + 1;
   logic [2*MulRows*SumW-1:0] prod_rows;
-  booth_rows #(.XW(AccW + 1), .YW(16), .OutW(SumW), .Neg(1'b0)) u_mp (
-    .x_i ({1'b0, p_i}), .y_i (mp_i), .rows_o (prod_rows[0 +: MulRows*SumW])
+  booth_rows #(.XW(AccW + 1), .YW(16), .OutW(SumW)) u_mp (
+    .x_i ({1'b0, p_i}), .digits_i (mp_dig_i), .rows_o (prod_rows[0 +: MulRows*SumW])
   );
-  booth_rows #(.XW(AccW + 1), .YW(16), .OutW(SumW), .Neg(1'b1)) u_mn (
-    .x_i ({1'b0, n_i}), .y_i (mn_i), .rows_o (prod_rows[MulRows*SumW +: MulRows*SumW])
+  booth_rows #(.XW(AccW + 1), .YW(16), .OutW(SumW)) u_mn (
+    .x_i ({1'b0, n_i}), .digits_i (mn_dig_i), .rows_o (prod_rows[MulRows*SumW +: MulRows*SumW])
   );
   logic [SumW-1:0]        prod_s, prod_c, s2_s_q, s2_c_q;
   logic signed [SumW-1:0] s2_br_q;   // B + 2^(S-1)

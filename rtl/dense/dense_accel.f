@@ -1,6 +1,7 @@
 # The dense INT8 baseline's RTL, one path per line from the repository root, in compile order.
 # Read by scripts/synth/run.py, scripts/lint and tests/synth/CMakeLists.txt.
 rtl/lib/csa_tree.sv
+rtl/lib/booth_enc.sv
 rtl/lib/booth_rows.sv
 rtl/mem/sram_macro.sv
 rtl/mem/sram_array.sv

@@ -4,10 +4,10 @@
 // rounding_shift(v, s) = (v + 2^(s-1)) >>> s for s > 0, v for s == 0.
 // Four pipeline stages that never stall (dense_drain issues an output only when its result FIFO
 // has room): 0 register the operands (Mp / B / S come straight from the parameter SRAM's read
-// port); 1 Mp * P in carry-save form (radix-4 Booth partial products, booth_rows, reduced to two
-// rows by one carry-save tree, as the ternary output unit's products), and B plus the rounding
-// constant; 2 add the three (one 3:2 level, one carry-propagate addition); 3 shift, clamp,
-// saturate.
+// port; Mp is registered as Booth digits, booth_enc, as the ternary drain does); 1 Mp * P in
+// carry-save form (radix-4 Booth partial products, booth_rows, reduced to two rows by one
+// carry-save tree, as the ternary output unit's products), and B plus the rounding constant;
+// 2 add the three (one 3:2 level, one carry-propagate addition); 3 shift, clamp, saturate.
 module dense_out_stage #(
   parameter int AccW = 26,
   localparam int ProdW = AccW + 16,
@@ -33,7 +33,7 @@ module dense_out_stage #(
 
   // Stage 0: operands.
   logic signed [AccW-1:0] acc0_q;
-  logic signed [15:0]     mp0_q;
+  logic [23:0]            mp0_dig_q;                 // Mp as Booth digits
   logic signed [31:0]     bias0_q;
   logic [4:0]             shift0_q;
   logic [31:0]            round0_q;                  // 2^(S-1), or 0 for S = 0
@@ -62,10 +62,12 @@ module dense_out_stage #(
 
   // Stage 1: Mp * P as Booth partial products reduced to two rows (no carry propagation).
   localparam int MulRows = 16 / 2 + 1;
+  logic [23:0]             mp_dig;
+  booth_enc #(.YW(16), .Neg(1'b0)) u_enc (.y_i(mp_i), .digits_o(mp_dig));
   logic [MulRows*SumW-1:0] prod_rows;
   logic [SumW-1:0]         prod_s, prod_c;
-  booth_rows #(.XW(AccW), .YW(16), .OutW(SumW), .Neg(1'b0)) u_mul (
-    .x_i (acc0_q), .y_i (mp0_q), .rows_o (prod_rows)
+  booth_rows #(.XW(AccW), .YW(16), .OutW(SumW)) u_mul (
+    .x_i (acc0_q), .digits_i (mp0_dig_q), .rows_o (prod_rows)
   );
   csa_tree #(.N(MulRows), .W(SumW)) u_prod (.in_i(prod_rows), .sum_o(prod_s), .carry_o(prod_c));
 
@@ -100,7 +102,7 @@ module dense_out_stage #(
   // Datapath: no reset, no enable (a stage holding no valid result computes a don't-care).
   always_ff @(posedge clk_i) begin
     acc0_q   <= acc_i;
-    mp0_q    <= mp_i;
+    mp0_dig_q <= mp_dig;
     bias0_q  <= bias_i;
     shift0_q <= shift_i;
     round0_q <= round_const;

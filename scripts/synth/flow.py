@@ -276,7 +276,9 @@ def run_sta(job: Job, lib: Path, clock_ns: float) -> dict:
     res = {}
     for m in re.finditer(r"^RESULT (\w+) (\S+)", r.stdout, re.M):
         res[m.group(1)] = m.group(2)
-    if r.returncode != 0 or "worst_slack_max" not in res or "Error" in r.stderr:
+    # sta reports a failed command of the script on stdout ("Error: sta.tcl, 45 ...") and goes on.
+    failed = re.search(r"^Error", r.stdout + r.stderr, re.M)
+    if r.returncode != 0 or "worst_slack_max" not in res or failed:
         raise SynthError(f"sta failed for {job.top} {job.params}, log {logf}:\n"
                          + "\n".join((r.stdout + r.stderr).splitlines()[-15:]))
     slack = float(res["worst_slack_max"])

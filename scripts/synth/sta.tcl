@@ -42,7 +42,10 @@ set data_inputs [lsearch -all -inline -not -exact [all_inputs] [get_ports $clk_p
 set_input_delay $io_delay -clock clk $data_inputs
 set_output_delay $io_delay -clock clk [all_outputs]
 set_driving_cell -lib_cell sky130_fd_sc_hd__buf_2 -pin X $data_inputs
-set pin_cap [get_property [get_lib_pins */sky130_fd_sc_hd__buf_2/A] capacitance]
+# The standard-cell library is the first one read ("*/cell/pin" fails once the macro libraries,
+# which lack the cell, are loaded).
+set std_lib [get_name [lindex [get_libs *] 0]]
+set pin_cap [get_property [get_lib_pins $std_lib/sky130_fd_sc_hd__buf_2/A] capacitance]
 set_load [expr {4.0 * $pin_cap}] [all_outputs]
 foreach rst {rst_ni rst_n} {
   if {[llength [get_ports -quiet $rst]] > 0} {
