@@ -55,7 +55,7 @@ help:
 	@echo "                    SYNTH_DENSE_PARAMS=Lanes=8,..., SYNTH_RANDOM=0.9, SYNTH_RANDOM_NM=2:4|none,"
 	@echo "                    SYNTH_REPORT=, SYNTH_DESIGNS=dense); ratio table + $(REPORTS)/synth.json"
 	@echo "  make synth-sweep  synthesis sweep (ternary: PEs x N:M; dense: PEs x lanes), table + plot"
-	@echo "                    (SWEEP_PES=8,16,32 SWEEP_NM=2:4,1:4,4:8,4:4 SWEEP_GROUPS=2 SWEEP_DENSE_PES=8,16,32"
+	@echo "                    (SWEEP_PES=8,16,32 SWEEP_NM=2:4,1:4,4:8,4:4 SWEEP_GROUPS=4 SWEEP_DENSE_PES=8,16,32"
 	@echo "                    SWEEP_DENSE_LANES=2,4,8 SWEEP_REPORT=synth_sweep SWEEP_DESIGNS=)"
 	@echo "  make synth-sparse the comparison on the 50%-sparse model of make train-sparse"
 	@echo "  make bench        benchmarks: RTL utilization and sim speed, trainer images/s"
@@ -332,12 +332,13 @@ synth-sparse: deps $(BUILD)/CMakeCache.txt
 	@test -f $(SPARSE_MODEL) || { echo "synth-sparse: $(SPARSE_MODEL) not found: run make train-sparse first" >&2; exit 1; }
 	$(call synth_run,synth --model $(SPARSE_MODEL) --report synth-sparse50)
 
-# The sweep: the ternary array over SWEEP_GROUPS x SWEEP_PES x SWEEP_NM (GroupNnz:GroupSize), the dense baseline
+# The sweep: the ternary array over SWEEP_GROUPS x SWEEP_PES x SWEEP_NM (GroupNnz:GroupSize; 4 groups,
+# the default configuration's, unless SWEEP_GROUPS=2,4), the dense baseline
 # over SWEEP_DENSE_PES x SWEEP_DENSE_LANES, each design's default configuration included; other
 # parameters from SYNTH_PARAMS / SYNTH_DENSE_PARAMS. SWEEP_DESIGNS=dense runs only that one.
 SWEEP_PES    ?= 8,16,32
 SWEEP_NM     ?= 2:4,1:4,4:8,4:4
-SWEEP_GROUPS ?= 2
+SWEEP_GROUPS ?= 4
 SWEEP_DENSE_PES   ?= 8,16,32
 SWEEP_DENSE_LANES ?= 2,4,8
 SWEEP_REPORT ?= synth_sweep

@@ -188,7 +188,7 @@ module ttq_accel
     .active_o          (wl_active)
   );
 
-  logic              issue, d_re;
+  logic              issue, words_re, d_re;
   logic [WAddrW-1:0] d_raddr, w_raddr;
   logic [7:0]        d_rdata;
   logic [SlotW-1:0]  slot_rdata;
@@ -202,7 +202,7 @@ module ttq_accel
   sram_array #(.Width(SlotW), .Depth(WDepth)) u_wmem (
     .clk_i, .we_i(slot_we), .wmask_i(slot_wmask), .waddr_i(w_waddr),
     .wdata_i(slot_wdata[SlotW-1:0]),
-    .re_i(issue), .raddr_i(w_raddr), .rdata_o(slot_rdata)
+    .re_i(words_re), .raddr_i(w_raddr), .rdata_o(slot_rdata)
   );
   sram_array #(.Width(8), .Depth(WDepth)) u_dmem (
     .clk_i, .we_i(desc_we), .wmask_i(1'b1), .waddr_i(w_waddr), .wdata_i(w_wdata[7:0]),
@@ -210,7 +210,7 @@ module ttq_accel
   );
   sram_array #(.Width(BeatW), .Depth(2 * (1 << WinW))) u_amem (
     .clk_i, .we_i(a_we), .wmask_i('1), .waddr_i(a_waddr), .wdata_i(a_wdata),
-    .re_i(issue), .raddr_i(a_raddr), .rdata_o(a_rdata)
+    .re_i(words_re), .raddr_i(a_raddr), .rdata_o(a_rdata)
   );
 
   // ---------------- activations in ----------------
@@ -250,6 +250,7 @@ module ttq_accel
     .d_raddr_o    (d_raddr),
     .d_rdata_i    (d_rdata),
     .issue_o      (issue),
+    .words_re_o   (words_re),
     .w_raddr_o    (w_raddr),
     .a_raddr_o    (a_raddr),
     .release_o    (release_bank),
@@ -317,22 +318,28 @@ module ttq_accel
   );
 
   // ---------------- performance events ----------------
-  // Nonzero slots are summed over the PEs into a register (off the PE path); they count within
-  // the run, which ends at least 6 cycles after the last step's stage 2.
-  logic [NnzW-1:0] nnz_sum;
-  always_comb begin
-    nnz_sum = '0;
-    for (int p = 0; p < NumPes; p++) nnz_sum = nnz_sum + NnzW'(pe_nnz[p*PeNnzW +: PeNnzW]);
+  // Nonzero slots are summed over the PEs off the PE path, in two registered steps (a carry-save
+  // tree into two rows, then their sum): they count within the run, which ends at least 6 cycles
+  // after the last step's stage 2 (its count reaches PERF_NNZ 3 cycles after it).
+  logic [NumPes*NnzW-1:0] nnz_ops;
+  logic [NnzW-1:0]        nnz_s, nnz_c, nnz_s_q, nnz_c_q;
+  for (genvar p = 0; p < NumPes; p++) begin : gen_nnz
+    assign nnz_ops[p*NnzW +: NnzW] = NnzW'(pe_nnz[p*PeNnzW +: PeNnzW]);
   end
+  csa_tree #(.N(NumPes), .W(NnzW)) u_nnz (.in_i(nnz_ops), .sum_o(nnz_s), .carry_o(nnz_c));
   always_ff @(posedge clk_i) begin
     if (!core_rst_n) begin
       busy_inc_q  <= 1'b0;
       stall_inc_q <= 1'b0;
+      nnz_s_q     <= '0;
+      nnz_c_q     <= '0;
       nnz_inc_q   <= '0;
     end else begin
       busy_inc_q  <= issue;
       stall_inc_q <= run_q && (wait_act || (m_axis_r_tvalid_o && !m_axis_r_tready_i));
-      nnz_inc_q   <= nnz_sum;
+      nnz_s_q     <= nnz_s;
+      nnz_c_q     <= nnz_c;
+      nnz_inc_q   <= nnz_s_q + nnz_c_q;
     end
   end
 

@@ -100,10 +100,13 @@ module ttq_drain
   logic            a_last_q, b_last_q;
   logic [68:32]    b_par_q;             // S, B
   logic [23:0]     mp_dig, mn_dig, b_mp_dig_q, b_mn_dig_q;  // Mp, Mn as Booth digits
-  // Mp and Mn are recoded as they leave the memory (its data arrive from the falling edge), so
-  // the output unit's product stage starts at the digit selects.
+  logic [31:0]     round, b_round_q;                       // 2^(S-1)
+  // Mp and Mn are recoded and the rounding constant decoded as they leave the memory (its data
+  // arrive from the falling edge), so the output unit's stages start at the digit selects and
+  // at the bias addition.
   booth_enc #(.YW(16), .Neg(1'b0)) u_mp_enc (.y_i(par_rdata_i[15:0]),  .digits_o(mp_dig));
   booth_enc #(.YW(16), .Neg(1'b1)) u_mn_enc (.y_i(par_rdata_i[31:16]), .digits_o(mn_dig));
+  round_const u_round (.shift_i(par_rdata_i[68:64]), .c_o(round));
   always_ff @(posedge clk_i) begin
     if (!rst_ni || start_i) begin
       a_vld_q <= 1'b0;
@@ -125,6 +128,7 @@ module ttq_drain
     b_par_q    <= par_rdata_i[68:32];
     b_mp_dig_q <= mp_dig;
     b_mn_dig_q <= mn_dig;
+    b_round_q  <= round;
   end
 
   logic       ou_vld, ou_last, ou_busy;
@@ -141,6 +145,7 @@ module ttq_drain
     .mp_dig_i(b_mp_dig_q),
     .mn_dig_i(b_mn_dig_q),
     .bias_i  (b_par_q[63:32]),
+    .round_i (b_round_q),
     .shift_i (b_par_q[68:64]),
     .last_i  (b_last_q),
     .vld_o   (ou_vld),

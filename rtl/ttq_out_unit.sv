@@ -1,7 +1,7 @@
 // Output step of one result, three pipeline stages that advance every cycle (the drain takes a
 // record only when the result FIFO has room for everything in flight, so the unit never stalls):
 //   S2: Mp*P - Mn*N in carry-save form (Booth partial products, one carry-save tree), and
-//       B + 2^(S-1) (rounding constant)
+//       B + 2^(S-1) (the rounding constant comes decoded, round_const in the drain)
 //   S3: the two rows plus B + 2^(S-1): one 3:2 level and one carry-propagate addition
 //   S4: arithmetic shift by S, optional ReLU, saturation to 8 bits (ttq::output_step).
 module ttq_out_unit #(
@@ -20,6 +20,7 @@ module ttq_out_unit #(
   input  logic [23:0]      mp_dig_i,  // Mp recoded (booth_enc), a cycle before this unit's S2
   input  logic [23:0]      mn_dig_i,  // Mn recoded, rows of -(Mn * N) (booth_enc, Neg)
   input  logic [31:0]      bias_i,
+  input  logic [31:0]      round_i,   // 2^(S-1), or 0 for S = 0 (round_const)
   input  logic [4:0]       shift_i,
   input  logic             last_i,
   output logic             vld_o,
@@ -68,8 +69,7 @@ module ttq_out_unit #(
   always_ff @(posedge clk_i) begin
     s2_s_q     <= prod_s;
     s2_c_q     <= prod_c;
-    s2_br_q    <= SumW'($signed(bias_i)) + ((shift_i == 5'd0) ? '0
-                                            : (SumW'(1) <<< (shift_i - 5'd1)));
+    s2_br_q    <= SumW'($signed(bias_i)) + SumW'(round_i);
     s2_shift_q <= shift_i;
     s2_id_q    <= id_i;
     s2_last_q  <= last_i;

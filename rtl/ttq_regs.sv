@@ -122,12 +122,15 @@ module ttq_regs
   assign start_req = wr_fire && waddr == ttq_pkg::RegCtrl && s_axil_wstrb_i[0] &&
                      wd[ttq_pkg::CtrlStartLsb] && !srst_req;
   assign clr_perf  = wr_fire && waddr == ttq_pkg::RegCtrl && s_axil_wstrb_i[0] && wd[ttq_pkg::CtrlClrPerfLsb];
-  // Outputs of the pass: (K-1)*NumPes + LAST_OUTS; every one needs a parameter entry.
-  logic [15:0] outs;
+  // Outputs of the pass: (K-1)*NumPes + LAST_OUTS; every one needs a parameter entry. The count
+  // is registered (off the START check's path): ROUNDS changes only by a register write, and the
+  // next write, START included, is accepted two cycles later at the earliest (after the response
+  // of this one), when outs_q already holds the new count (formal: outs_q == outs at every write).
+  logic [15:0] outs, outs_q;
   assign outs     = 16'((32'(k) - 32'd1) * NumPes) + 16'(last_outs);
   assign start_ok = !run_i && !start_q && fan_in != '0 && 32'(fan_in) <= MaxFanIn &&
                     k != '0 && 32'(k) <= MaxRounds && last_outs != '0 &&
-                    32'(last_outs) <= NumPes && nsteps_i != '0 && outs <= nparams_i &&
+                    32'(last_outs) <= NumPes && nsteps_i != '0 && outs_q <= nparams_i &&
                     !wl_active_i;
 
   logic       err_set;
@@ -168,7 +171,9 @@ module ttq_regs
       cfg_last_outs_q <= '0;
       cfg_nvec_q      <= '0;
       cfg_relu_q      <= 1'b0;
+      outs_q          <= 16'(32'd0 - 32'(NumPes));  // outs of ROUNDS = 0
     end else begin
+      outs_q <= outs;
       if (wr_fire) bresp_q <= wr_ok ? ttq_pkg::RespOkay : ttq_pkg::RespSlverr;
       srst_q <= srst_req;
       if (wr_fire) bvalid_q <= 1'b1;

@@ -4,7 +4,11 @@
 // on flip-flops. Issuing step s reads its slot word (weight memory, address s) and its window
 // (activation memory) in the same cycle; both arrive one cycle later and are registered by the
 // top level, and the PEs sum a step's slots one cycle after that (stage 2) and accumulate the sums
-// in the next (stage 3).
+// in the next (stage 3). The two memories read in every cycle a step could issue (words_re_o: a
+// descriptor queued, its vector's bank full), not only when it does: the addresses depend on
+// flip-flops only and a read that was not issued is never consumed, so the macros' read enables
+// (16 macro pins at 16 PEs, a load synthesis does not buffer) stay off the issue decision's path
+// through the record chain's check.
 //
 // A step issues when: a descriptor is queued, vectors remain, the current vector's bank is full,
 // and, for the last step of a round, the record chain is sure to be empty when the step's records
@@ -32,6 +36,7 @@ module ttq_seq
   input  logic [7:0]        d_rdata_i,
   // slot word and window reads of the issued step
   output logic              issue_o,
+  output logic              words_re_o,   // read enable of both memories (a superset of issue_o)
   output logic [WAddrW-1:0] w_raddr_o,
   output logic [WinW:0]     a_raddr_o,    // {bank, window}
   output logic              release_o,    // the vector's bank is no longer needed
@@ -66,11 +71,12 @@ module ttq_seq
   logic              s1_vld_q, s1_last_q, s1_final_q, s2_vld_q, s2_last_q, s2_final_q;
   logic              s3_vld_q, s3_last_q, s3_final_q;
   logic [7:0]        s1_round_q, s2_round_q, s3_round_q;
-  logic              ready, final_round;
+  logic              ready, bank_full, final_round;
 
   assign final_round = round_q == rounds_i - 1'b1;
   assign ready  = run_i && q_cnt_q != '0 && v_q != nvec_i;
-  assign pop    = ready && full_i[v_q[0]] &&
+  assign bank_full = full_i[v_q[0]];
+  assign pop    = ready && bank_full &&
                   (!head_last || (rec_drains_i && !(s1_vld_q && s1_last_q) &&
                                   !(s2_vld_q && s2_last_q) && !(s3_vld_q && s3_last_q)));
   assign win    = ptr_q + WinW'(head_adv);
@@ -81,11 +87,12 @@ module ttq_seq
   assign d_re_o     = rd;
   assign d_raddr_o  = pf_addr_q;
   assign issue_o    = pop;
+  assign words_re_o = ready && bank_full;
   assign w_raddr_o  = s_q;
   assign a_raddr_o  = {v_q[0], win};
   assign release_o  = pop && head_last && final_round;
   assign rel_bank_o = v_q[0];
-  assign wait_act_o = ready && !full_i[v_q[0]];
+  assign wait_act_o = ready && !bank_full;
 
   always_ff @(posedge clk_i) begin
     if (!rst_ni || start_i) begin

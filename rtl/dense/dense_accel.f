@@ -3,6 +3,7 @@
 rtl/lib/csa_tree.sv
 rtl/lib/booth_enc.sv
 rtl/lib/booth_rows.sv
+rtl/lib/round_const.sv
 rtl/mem/sram_macro.sv
 rtl/mem/sram_array.sv
 rtl/dense/dense_regs.sv

@@ -47,17 +47,12 @@ module dense_out_stage #(
   // Stage 3: result.
   logic [7:0]             y3_q;
 
-  logic [31:0]            round_const;
+  logic [31:0]            round_d;
   logic signed [SumW-1:0] shifted;
   logic [7:0]             y_sat;
 
   // The rounding constant is decoded from the input, so stage 1 only adds it.
-  always_comb begin
-    round_const = 32'd0;
-    for (int s = 1; s <= 31; s++) begin
-      if (shift_i == 5'(s)) round_const[s-1] = 1'b1;
-    end
-  end
+  round_const u_round (.shift_i(shift_i), .c_o(round_d));
   assign shifted     = sum2_q >>> shift2_q;
 
   // Stage 1: Mp * P as Booth partial products reduced to two rows (no carry propagation).
@@ -105,7 +100,7 @@ module dense_out_stage #(
     mp0_dig_q <= mp_dig;
     bias0_q  <= bias_i;
     shift0_q <= shift_i;
-    round0_q <= round_const;
+    round0_q <= round_d;
     prod1_s_q <= prod_s;
     prod1_c_q <= prod_c;
     bias1_q  <= 33'(bias0_q) + $signed({1'b0, round0_q});

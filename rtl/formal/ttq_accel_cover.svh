@@ -9,7 +9,7 @@ c_err_busy:      cover property (@(posedge clk_i) rst_ni && u_regs.err_set && u_
 c_err_config:    cover property (@(posedge clk_i) rst_ni && u_regs.err_set && u_regs.err_set_code == ttq_pkg::ErrConfig);
 c_last_outs_lt:  cover property (@(posedge clk_i) start && 32'(last_outs) < NumPes);
 c_multi_round:   cover property (@(posedge clk_i) start && rounds > 8'd1);
-c_empty_step:    cover property (@(posedge clk_i) s2_vld && nnz_sum == '0);
+c_empty_step:    cover property (@(posedge clk_i) s3_vld && nnz_ops == '0);  // a step with no nonzero slot
 c_rec_wait:      cover property (@(posedge clk_i) run_q && u_seq.ready && u_seq.head_last && !rec_drains);
 c_srst_run:      cover property (@(posedge clk_i) srst && run_q);
 c_srst_wload:    cover property (@(posedge clk_i) srst && wl_active);

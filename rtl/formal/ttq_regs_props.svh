@@ -27,5 +27,8 @@ always @(*) begin
   if (f_up_regs && rst_ni) begin
     assert (!(start_q && srst_q));          // a soft reset never starts a run
     assert (!(start_q && run_i));           // START only from idle
+    // The registered output count is current whenever a write (START included) can be accepted.
+    assert (bvalid_q || outs_q == outs);
+    assert (!wr_fire || outs_q == outs);
   end
 end

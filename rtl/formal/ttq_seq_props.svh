@@ -9,5 +9,6 @@ always @(*) begin
     // at most one round end in flight (stages 1-3)
     assert (32'(s1_vld_q && s1_last_q) + 32'(s2_vld_q && s2_last_q) + 32'(s3_vld_q && s3_last_q) <= 1);
     assert (!issue_o || run_i);
+    assert (!issue_o || words_re_o);              // an issued step's words are read
   end
 end
