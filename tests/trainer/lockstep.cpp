@@ -100,6 +100,10 @@ int run(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (steps < 1 || cfg.batch < 2 || cfg.threads < 1 || eval_images < 1)
     throw std::invalid_argument("--steps, --threads, --eval-images must be >= 1, --batch >= 2");
+  for (int k : probes)
+    if (k < 0 || k >= steps)
+      throw std::invalid_argument("--probe " + std::to_string(k) + ": not an iteration in [0, " +
+                                  std::to_string(steps) + ")");
   omp_set_num_threads(cfg.threads);
   Eigen::setNbThreads(1);
 

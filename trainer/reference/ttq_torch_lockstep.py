@@ -6,15 +6,17 @@ Nesterov, weight decay on conv / linear weights only) and OneCycleLR over K iter
 compares after every iteration the loss and the learning rate, at the end every parameter, its
 momentum buffer and the BN running statistics, and the inference-mode logits of ttq-train's final
 weights. The probed iterations (--probe of ttq-train-lockstep) are also run alone from ttq-train's
-state before them: their updates must agree, free of the drift of the whole trajectory. The data pipeline is checked on the way: every ttq-train batch must be, pixel for pixel,
+state before them: their updates must agree, free of the drift of the whole trajectory. The data
+pipeline is checked on the way: every ttq-train batch must be, pixel for pixel,
 torchvision's RandomCrop(32, padding=4) + RandomHorizontalFlip of its source images at the crop
 ttq-train drew (top = 4 + dy, left = 4 + dx, or 4 - dx when flipped), and the crops' offsets and
 flips are tallied.
 
-  ttq_torch_lockstep.py FILE [--also-float64] [--report OUT.json]
+  ttq_torch_lockstep.py FILE [--also-float64] [--also-perturbed REL] [--report OUT.json]
 
 --also-float64 replays a second time in float64: the float32-vs-float64 drift of PyTorch itself
-is the scale of what roundoff alone does to the trajectory. Exit 1 when a figure exceeds its
+is the scale of what roundoff alone does to the trajectory; --also-perturbed replays from slightly
+perturbed weights: another trajectory of the same dynamics. Exit 1 when a figure exceeds its
 limit, 77 (skipped) without torch.
 """
 import argparse
@@ -40,42 +42,59 @@ def checksum(u8):
     return int((v * np.arange(1, v.size + 1, dtype=np.uint64)).sum(dtype=np.uint64))
 
 
-def replay_batches(meta, b, x):
-    """The uint8 batches of every iteration, rebuilt from the source images and ttq-train's crops
-    with torchvision's crop-then-flip; checks each against ttq-train's pixel checksum."""
-    pad, idx = meta["crop_pad"], b["batch.index"].numpy().astype(np.int64)
-    dy, dx = b["batch.dy"].numpy().astype(np.int64), b["batch.dx"].numpy().astype(np.int64)
-    flip = b["batch.flip"].numpy() > 0.5
-    top, left = pad + dy, np.where(flip, pad - dx, pad + dx)
-    batches, bad, s = [], [], 0
-    for k, r in enumerate(meta["iterations"]):
-        sl = slice(s, s + r["n"])
-        u8 = ref.crop_flip(x[idx[sl]], pad, top[sl], left[sl], flip[sl])
-        if checksum(u8) != r["checksum"]:
-            bad.append(k)
-        batches.append((u8, idx[sl]))
-        s += r["n"]
-    first = torch.from_numpy(batches[0][0].astype(np.float32) * INV255)
-    tally = {"dy": np.bincount(dy + pad, minlength=2 * pad + 1).tolist(),
-             "dx": np.bincount(dx + pad, minlength=2 * pad + 1).tolist(),
-             "flip": float(flip.mean()), "draws": int(idx.size),
-             "batches_differing": bad, "input0_identical": bool(torch.equal(first, b["input0"]))}
-    return batches, tally
+class Batches:
+    """The uint8 batches of every iteration, rebuilt on demand from the source images and
+    ttq-train's crops with torchvision's crop-then-flip."""
+
+    def __init__(self, meta, b, x):
+        self.x, self.pad, self.idx = x, meta["crop_pad"], b["batch.index"].numpy().astype(np.int64)
+        self.dy, self.dx = (b[k].numpy().astype(np.int64) for k in ("batch.dy", "batch.dx"))
+        self.flip = b["batch.flip"].numpy() > 0.5
+        self.top = self.pad + self.dy
+        self.left = np.where(self.flip, self.pad - self.dx, self.pad + self.dx)
+        self.start = np.cumsum([0] + [r["n"] for r in meta["iterations"]])
+
+    def __len__(self):
+        return len(self.start) - 1
+
+    def __getitem__(self, k):
+        sl = slice(self.start[k], self.start[k + 1])
+        return ref.crop_flip(self.x[self.idx[sl]], self.pad, self.top[sl], self.left[sl],
+                             self.flip[sl]), self.idx[sl]
+
+    def check(self, meta, b):
+        """Each batch against ttq-train's pixel checksum, the first against its input tensor, and
+        the tally of the crops."""
+        bad = [k for k, r in enumerate(meta["iterations"]) if checksum(self[k][0]) != r["checksum"]]
+        first = torch.from_numpy(self[0][0].astype(np.float32) * INV255)
+        p = self.pad
+        return {"dy": np.bincount(self.dy + p, minlength=2 * p + 1).tolist(),
+                "dx": np.bincount(self.dx + p, minlength=2 * p + 1).tolist(),
+                "flip": float(self.flip.mean()), "draws": int(self.idx.size),
+                "batches_differing": bad, "input0_identical": bool(torch.equal(first,
+                                                                                b["input0"]))}
 
 
-def replay(meta, b, batches, y, dtype, threads):
-    """The K iterations in PyTorch from ttq-train's initial state: per-iteration losses and
-    learning rates, the final net and optimizer."""
+def replay(meta, b, batches, y, dtype, threads, perturb=0.0):
+    """The K iterations in PyTorch from ttq-train's initial state (its weights times
+    1 + perturb * N(0, 1) if perturb): per-iteration losses and learning rates, the final net and
+    optimizer."""
     torch.set_num_threads(threads)
     net = ref.make_net(meta["model"], 3, 32, 10)
     ref.load_into(net, b, "init.")
+    if perturb:
+        gen = torch.Generator().manual_seed(1)
+        with torch.no_grad():
+            for layer, _ in net.names.values():
+                layer.weight.mul_(1 + perturb * torch.randn(layer.weight.shape, generator=gen))
     net = net.to(dtype)
     net.train()
     a = SimpleNamespace(lr=meta["lr"], momentum=meta["momentum"], weight_decay=meta["weight_decay"],
                         cycle_momentum=False)
     opt, sched = recipe.recipe_optimizer(net, a, meta["steps"])
     losses, lrs = [], []
-    for u8, idx in batches:
+    for k in range(len(batches)):
+        u8, idx = batches[k]
         xb = torch.from_numpy(u8.astype(np.float32) * INV255).to(dtype)
         lrs.append(opt.param_groups[0]["lr"])
         _, loss = recipe.train_step(net, opt, sched, xb, torch.from_numpy(y[idx]))
@@ -145,19 +164,27 @@ def state_diff(a, b):
     return worst
 
 
-def inference_check(meta, b, held):
+def eval_logits(net, held, n):
+    net.eval()
+    with torch.no_grad():
+        out = torch.cat([net(torch.from_numpy(held[0][s:min(n, s + 500)].astype(np.float32)
+                                              * INV255)) for s in range(0, n, 500)])
+    net.train()
+    return out
+
+
+def inference_check(meta, b, held, trained):
     """ttq-train's final weights loaded into PyTorch, in eval mode, on the same held-out images:
-    the largest logit difference relative to the largest logit, and PyTorch's accuracy."""
+    the largest logit difference relative to the largest logit; the accuracies of ttq-train's
+    final weights (ttq-train's own logits) and of PyTorch's (trained: the replayed net)."""
     net = ref.make_net(meta["model"], 3, 32, 10)
     ref.load_into(net, b, "final.")
-    net.eval()
-    n = meta["eval"]["n"]
-    with torch.no_grad():
-        out = net(torch.from_numpy(held[0][:n].astype(np.float32) * INV255))
-    ttq = b["eval.logits"]
+    n, ttq = meta["eval"]["n"], b["eval.logits"]
+    out = eval_logits(net, held, n)
+    mine = eval_logits(trained, held, n).float()
     return {"logits_rel_max": float((out - ttq).abs().max() / ttq.abs().max()),
-            "torch_acc": float((out.argmax(1).numpy() == held[1][:n]).mean()),
-            "ttq_train_acc": meta["eval"]["acc"]}
+            "ttq_train_acc": meta["eval"]["acc"], "n": n,
+            "torch_trained_acc": float((mine.argmax(1).numpy() == held[1][:n]).mean())}
 
 
 def compare(a):
@@ -169,7 +196,8 @@ def compare(a):
     x, y = splits["train"]
     if meta["train_limit"] > 0:
         x, y = x[:meta["train_limit"]], y[:meta["train_limit"]]
-    batches, tally = replay_batches(meta, b, x)
+    batches = Batches(meta, b, x)
+    tally = batches.check(meta, b)
     ttq_loss = np.array([r["loss"] for r in meta["iterations"]])
     ttq_lr = np.array([r["lr"] for r in meta["iterations"]])
     loss, lrs, net, opt = replay(meta, b, batches, y, torch.float32, a.threads)
@@ -181,14 +209,20 @@ def compare(a):
          "loss_absdiff": np.abs(loss - ttq_loss).tolist(),
          "ttq_train_loss": ttq_loss.tolist(), "torch_loss": loss.tolist(),
          "state": state_diff(mine, ttq_state), "inference": inference_check(meta, b,
-                                                                           splits["heldout"])}
+                                                                           splits["heldout"], net)}
     r["probes"] = [probe_step(meta, b, batches, y, k, a.threads) for k in meta["probes"]]
-    if a.also_float64:
-        loss64, _, net64, opt64 = replay(meta, b, batches, y, torch.float64, a.threads)
-        r["float64"] = {"loss_absdiff_vs_torch32": np.abs(loss64 - loss).tolist(),
-                        "loss_absdiff_vs_ttq_train": np.abs(loss64 - ttq_loss).tolist(),
-                        "state_torch32_vs_64": state_diff(mine, final_state(net64, opt64)),
-                        "state_ttq_train_vs_64": state_diff(ttq_state, final_state(net64, opt64))}
+    seconds = {"float64": (torch.float64, 0.0)} if a.also_float64 else {}
+    if a.also_perturbed:
+        seconds["perturbed"] = (torch.float32, a.also_perturbed)
+    for key, (dtype, eps) in seconds.items():
+        loss2, _, net2, opt2 = replay(meta, b, batches, y, dtype, a.threads, eps)
+        st2 = final_state(net2, opt2)
+        r[key] = {"loss": loss2.tolist(), "loss_absdiff_vs_torch32": np.abs(loss2 - loss).tolist(),
+                  "loss_absdiff_vs_ttq_train": np.abs(loss2 - ttq_loss).tolist(),
+                  "state_vs_torch32": state_diff(mine, st2),
+                  "state_vs_ttq_train": state_diff(ttq_state, st2),
+                  "acc": float((eval_logits(net2, splits["heldout"], meta["eval"]["n"]).argmax(1)
+                                .numpy() == splits["heldout"][1][:meta["eval"]["n"]]).mean())}
     return meta, r
 
 
@@ -222,6 +256,9 @@ def main():
     ap.add_argument("file", help="bundle written by ttq-train-lockstep (FILE.json beside it)")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--also-float64", action="store_true", help="the roundoff scale, see above")
+    ap.add_argument("--also-perturbed", type=float, default=0.0, metavar="REL",
+                    help="replay again in float32 from the initial weights times "
+                    "1 + REL * N(0, 1): another trajectory of the same dynamics (its spread)")
     ap.add_argument("--tol-early-loss", type=float, default=1e-4,
                     help="limit of |loss difference| in the first 2 iterations")
     ap.add_argument("--tol-update", type=float, default=2e-2,
@@ -239,20 +276,25 @@ def main():
           f"lr rel {r['lr_rel_max']:.1e}")
     print("  final state rel L2 / rel max: " + ", ".join(
         f"{q} {s[q]['rel_l2']:.2e} / {s[q]['rel_max']:.2e}" for q in s))
-    print(f"  inference logits rel max {inf['logits_rel_max']:.1e}; accuracy ttq-train "
-          f"{inf['ttq_train_acc']:.4f} torch-trained: see report; data: {d['draws']} crops, dy "
-          f"{d['dy']}, dx {d['dx']}, flip {d['flip']:.3f}, batches differing {len(d['batches_differing'])}")
+    print(f"  inference logits rel max {inf['logits_rel_max']:.1e}; {inf['n']} held-out images: "
+          f"ttq-train {100 * inf['ttq_train_acc']:.2f}%, PyTorch on the same stream "
+          f"{100 * inf['torch_trained_acc']:.2f}%; data: {d['draws']} crops, dy "
+          f"{d['dy']}, dx {d['dx']}, flip {d['flip']:.3f}, batches differing "
+          f"{len(d['batches_differing'])}")
     for p in r["probes"]:
         print(f"  iteration {p['iteration']} alone (lr {p['lr']:.4g}): loss |diff| "
               f"{abs(p['loss_torch'] - p['loss_ttq_train']):.1e}; update rel L2 " + ", ".join(
                   f"{q} {v['rel_l2']:.1e}" for q, v in p["update"].items()))
-    if "float64" in r:
-        f = r["float64"]
-        print(f"  float64 replay: loss |diff| max vs torch32 {max(f['loss_absdiff_vs_torch32']):.2e},"
-              f" vs ttq-train {max(f['loss_absdiff_vs_ttq_train']):.2e}; state rel L2 torch32-64 "
-              + ", ".join(f"{q} {v['rel_l2']:.2e}" for q, v in f["state_torch32_vs_64"].items())
-              + "; ttq-train-64 " + ", ".join(f"{q} {v['rel_l2']:.2e}"
-                                              for q, v in f["state_ttq_train_vs_64"].items()))
+    for key in ("float64", "perturbed"):
+        if key not in r:
+            continue
+        f = r[key]
+        print(f"  {key} replay (heldout {100 * f['acc']:.2f}%): loss |diff| max vs torch32 "
+              f"{max(f['loss_absdiff_vs_torch32']):.2e}, vs ttq-train "
+              f"{max(f['loss_absdiff_vs_ttq_train']):.2e}; state rel L2 vs torch32 "
+              + ", ".join(f"{q} {v['rel_l2']:.2e}" for q, v in f["state_vs_torch32"].items())
+              + "; vs ttq-train " + ", ".join(f"{q} {v['rel_l2']:.2e}"
+                                              for q, v in f["state_vs_ttq_train"].items()))
     failed = verdict(a, r)
     if a.report:
         with open(a.report + ".tmp", "w") as f:
