@@ -75,15 +75,15 @@ class Batches:
                                                                                 b["input0"]))}
 
 
-def replay(meta, b, batches, y, dtype, threads, perturb=0.0):
+def replay(meta, b, batches, y, dtype, threads, perturb=0.0, perturb_seed=1):
     """The K iterations in PyTorch from ttq-train's initial state (its weights times
-    1 + perturb * N(0, 1) if perturb): per-iteration losses and learning rates, the final net and
-    optimizer."""
+    1 + perturb * N(0, 1), noise seed perturb_seed, if perturb): per-iteration losses and
+    learning rates, the final net and optimizer."""
     torch.set_num_threads(threads)
     net = ref.make_net(meta["model"], 3, 32, 10)
     ref.load_into(net, b, "init.")
     if perturb:
-        gen = torch.Generator().manual_seed(1)
+        gen = torch.Generator().manual_seed(perturb_seed)
         with torch.no_grad():
             for layer, _ in net.names.values():
                 layer.weight.mul_(1 + perturb * torch.randn(layer.weight.shape, generator=gen))
@@ -215,7 +215,7 @@ def compare(a):
     if a.also_perturbed:
         seconds["perturbed"] = (torch.float32, a.also_perturbed)
     for key, (dtype, eps) in seconds.items():
-        loss2, _, net2, opt2 = replay(meta, b, batches, y, dtype, a.threads, eps)
+        loss2, _, net2, opt2 = replay(meta, b, batches, y, dtype, a.threads, eps, a.perturb_seed)
         st2 = final_state(net2, opt2)
         r[key] = {"loss": loss2.tolist(), "loss_absdiff_vs_torch32": np.abs(loss2 - loss).tolist(),
                   "loss_absdiff_vs_ttq_train": np.abs(loss2 - ttq_loss).tolist(),
@@ -259,6 +259,7 @@ def main():
     ap.add_argument("--also-perturbed", type=float, default=0.0, metavar="REL",
                     help="replay again in float32 from the initial weights times "
                     "1 + REL * N(0, 1): another trajectory of the same dynamics (its spread)")
+    ap.add_argument("--perturb-seed", type=int, default=1, help="noise seed of --also-perturbed")
     ap.add_argument("--tol-early-loss", type=float, default=1e-4,
                     help="limit of |loss difference| in the first 2 iterations")
     ap.add_argument("--tol-update", type=float, default=2e-2,
