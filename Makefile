@@ -20,7 +20,7 @@ CLOCK_NS     ?= 5.0
 .PHONY: systemc-example
 .PHONY: test-sanitize fuzz check-all
 .PHONY: help deps deps-torch build test sim train train-unstructured train-sparse train-mnist \
-        train-mnist-unstructured train-sweep train-cifar-fp train-cifar train-cifar-2of4 train-cifar-parity bench regress regress-config lint synth \
+        train-mnist-unstructured train-sweep train-cifar-fp train-cifar train-cifar-2of4 train-cifar-parity train-cifar-lockstep bench regress regress-config lint synth \
         synth-sweep synth-sparse data clean format
 
 help:
@@ -45,7 +45,9 @@ help:
 	@echo "  make train-mnist  the MNIST lenet5 at 2:4 (train-mnist-unstructured: at t = 0.05);"
 	@echo "                    make train-cifar: CIFAR-10 resnet20, one-cycle + Nesterov, 10 FP + 10 TTQ epochs"
 	@echo "                    (train-cifar-2of4: at 2:4, from the same FP checkpoint; train-cifar-parity:"
-	@echo "                    its 10 FP epochs in ttq-train and in PyTorch, TRAIN_SEED=, PARITY_INIT=)"
+	@echo "                    its 10 FP epochs in ttq-train and in PyTorch, TRAIN_SEED=, PARITY_INIT=;"
+	@echo "                    train-cifar-lockstep: LOCKSTEP_STEPS= iterations of both from the same"
+	@echo "                    weights on the same crops, compared)"
 	@echo "  make train-sparse the same lenet5 recipe at 50% zero weights per layer (--ttq-sparsity 0.5)"
 	@echo "  make train-sweep  accuracy vs sparsity: lenet5 at t = 0.05, 30/50/70/90% zeros, 4:8, 2:4,"
 	@echo "                    1:4 from one shared FP phase (SWEEP_EPOCHS=$(SWEEP_EPOCHS) quantized epochs"
@@ -269,6 +271,24 @@ train-cifar-parity: deps $(BUILD)/CMakeCache.txt
 	OMP_WAIT_POLICY=passive /usr/bin/python3 trainer/reference/ttq_torch_train.py --epochs 10 \
 	  --seed $(TRAIN_SEED) --threads $(TRAIN_THREADS) --init $(PARITY_INIT) \
 	  --report $(REPORTS)/parity-torch-$(PARITY_INIT)-s$(TRAIN_SEED).json
+
+# Lockstep with PyTorch (docs/TRAINER.md, "Lockstep comparison with PyTorch"): the first
+# LOCKSTEP_STEPS iterations of CIFAR_RECIPE's FP training (one-cycle over those iterations; 3520 =
+# the 10 FP epochs themselves) in ttq-train, replayed by PyTorch from the same weights on the same
+# crops; LOCKSTEP_PROBES: iterations also compared alone from ttq-train's state. Figures ->
+# $(REPORTS)/lockstep-cifar-KSTEPS-sSEED.json (exit 77 without python3-torch).
+LOCKSTEP_STEPS  ?= 400
+LOCKSTEP_PROBES ?= 0,1,30,59,100,200,351,352,399
+LOCKSTEP_FILE    = $(BUILD)/train/lockstep-cifar-$(LOCKSTEP_STEPS)-s$(TRAIN_SEED).bin
+train-cifar-lockstep: deps $(BUILD)/CMakeCache.txt
+	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-train-lockstep
+	@mkdir -p $(REPORTS) $(BUILD)/train
+	OMP_WAIT_POLICY=passive $(BUILD)/tests/trainer/ttq-train-lockstep --seed $(TRAIN_SEED) \
+	  --threads $(TRAIN_THREADS) --steps $(LOCKSTEP_STEPS) --batch 128 --lr 0.1 --weight-decay 5e-4 \
+	  --eval-images 5000 --probe $(LOCKSTEP_PROBES) --out $(LOCKSTEP_FILE)
+	OMP_WAIT_POLICY=passive /usr/bin/python3 trainer/reference/ttq_torch_lockstep.py $(LOCKSTEP_FILE) \
+	  --threads $(TRAIN_THREADS) $(LOCKSTEP_ARGS) \
+	  --report $(REPORTS)/lockstep-cifar-$(LOCKSTEP_STEPS)-s$(TRAIN_SEED).json
 
 # ---- end to end (issue 5): docs/END_TO_END.md ------------------------------------------------
 # ttq-sim: every ternary layer of MODEL on the Verilated RTL over IMAGES images of DATASET's test

@@ -2,13 +2,11 @@
 // cross-check (trainer/reference/ttq_torch.py gradcheck): the weights, the batch, and every
 // parameter gradient, Wp/Wn included.
 //
-// FILE is a tensor bundle: "TTQB1\n", then per tensor a line "name ndim d0 d1 ...\n" followed by
-// prod(d) little-endian float32 values, and a last line "end\n". FILE.json holds the model, mode,
+// FILE is a tensor bundle (bundle.hpp); FILE.json holds the model, mode,
 // pattern, t and ttq-train's loss. --break-grad NAME flips the sign of gradient NAME (e.g.
 // fc.grad.wn, the sign many TTQ ports get wrong): the check must then fail
 // (tests/trainer/CMakeLists.txt).
 #include <CLI/CLI.hpp>
-#include <bit>
 #include <cmath>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -16,36 +14,17 @@
 #include <string>
 #include <vector>
 
+#include "bundle.hpp"
 #include "ttq/dataset.hpp"
 #include "ttq/fileio.hpp"
 #include "ttq/nm.hpp"
+#include "ttq/tool_main.hpp"
 #include "ttq/trainer/batch.hpp"
 #include "ttq/trainer/net.hpp"
 #include "ttq/trainer/rng.hpp"
-#include "ttq/tool_main.hpp"
 
 namespace {
 using namespace ttq::train;
-static_assert(std::endian::native == std::endian::little, "bundle floats are little-endian");
-
-struct Bundle {
-  std::string bytes = "TTQB1\n";
-  std::string broken;  // gradient to corrupt
-  bool did_break = false;
-  void add(const std::string& name, std::vector<int> shape, const float* v) {
-    size_t n = 1;
-    bytes += name + " " + std::to_string(shape.size());
-    for (int d : shape) bytes += " " + std::to_string(d), n *= size_t(d);
-    bytes += "\n";
-    std::vector<float> copy(v, v + n);
-    if (name == broken) {
-      for (float& f : copy) f = -f;
-      did_break = true;
-    }
-    bytes.append(reinterpret_cast<const char*>(copy.data()), n * sizeof(float));
-  }
-};
-
 void add_layer(Bundle& b, const std::string& name, const MatMul& m, bool quant) {
   const int o = m.cout, k = m.fan_in;
   b.add(name + ".w", {o, k}, m.w.data());
@@ -107,22 +86,16 @@ int run(int argc, char** argv) {
 
   Bundle b;
   b.broken = broken;
-  // input as [N][C][H][W] (the trainer keeps [C][N*H*W])
-  std::vector<float> nchw(x.size());
-  for (int n = 0; n < x.n; ++n)
-    for (int c = 0; c < x.c; ++c)
-      for (int p = 0; p < x.hw(); ++p)
-        nchw[(size_t(n) * x.c + c) * x.hw() + p] = x.row(c)[size_t(n) * x.hw() + p];
+  const std::vector<float> nchw = to_nchw(x);
   b.add("input", {x.n, x.c, x.h, x.w}, nchw.data());
   std::vector<float> lab(labels.begin(), labels.end());
   b.add("labels", {x.n}, lab.data());
   for (Node& n : net.nodes)
     if (n.op == Op::Conv || n.op == Op::Linear)
       add_layer(b, n.name, n.mm, mode == "ttq" && n.mm.quantizable);
-  b.bytes += "end\n";
   if (!broken.empty() && !b.did_break)
     throw std::invalid_argument("--break-grad: no tensor named '" + broken + "'");
-  ttq::write_file_atomic(out, std::string_view(b.bytes));
+  ttq::write_file_atomic(out, std::string_view(b.finish()));
   ttq::write_json_atomic(out + ".json", {{"model", model},
                                          {"mode", mode},
                                          {"pattern", pattern},
@@ -133,6 +106,4 @@ int run(int argc, char** argv) {
 }
 }  // namespace
 
-int main(int argc, char** argv) {
-  return ttq::tool_main("ttq-train-gradstep", run, argc, argv);
-}
+int main(int argc, char** argv) { return ttq::tool_main("ttq-train-gradstep", run, argc, argv); }

@@ -297,16 +297,24 @@ def load_data(name, limit):
     raise SystemExit(f"{name}: training files not found in: {', '.join(data_dirs())}")
 
 
-def augment(x, pad, gen):
-    """Random crop (zero padding pad) and horizontal flip of a uint8 batch [N][C][H][W]."""
+def crop_flip(x, pad, top, left, flip):
+    """torchvision's RandomCrop(H, padding=pad) then RandomHorizontalFlip of a uint8 batch
+    [N][C][H][W] with the given draws: image i is the window at (top[i], left[i]) of the image
+    zero-padded by pad, mirrored left-right where flip[i]."""
     n, _, h, w = x.shape
     p = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
     out = np.empty_like(x)
-    dy, dx, flip = gen.integers(0, 2 * pad + 1, n), gen.integers(0, 2 * pad + 1, n), gen.random(n)
     for i in range(n):
-        img = p[i, :, dy[i]:dy[i] + h, dx[i]:dx[i] + w]
-        out[i] = img[:, :, ::-1] if flip[i] < 0.5 else img
+        img = p[i, :, top[i]:top[i] + h, left[i]:left[i] + w]
+        out[i] = img[:, :, ::-1] if flip[i] else img
     return out
+
+
+def augment(x, pad, gen):
+    """Random crop (zero padding pad) and horizontal flip of a uint8 batch [N][C][H][W]."""
+    n = len(x)
+    top, left, flip = gen.integers(0, 2 * pad + 1, n), gen.integers(0, 2 * pad + 1, n), gen.random(n)
+    return crop_flip(x, pad, top, left, flip < 0.5)
 
 
 # ---- commands ---------------------------------------------------------------------------------
@@ -342,19 +350,32 @@ def cmd_bench(a):
                       "fp_images_per_s": rates["fp"], "ttq_images_per_s": rates["ttq"]}))
 
 
-def load_into(net, b):
-    """Copies ttq-train's parameters and BN running statistics from bundle b into net."""
+def state_map(net):
+    """net's parameters and BN running statistics keyed by ttq-train's names (Net::params(),
+    Net::buffers()): the parameters first, then the buffers."""
+    params, buffers = {}, {}
+    for name, (layer, norm) in net.names.items():
+        params[name + ".w"] = layer.weight
+        if layer.bias is not None:
+            params[name + ".bias"] = layer.bias
+        if layer.quantizable:
+            params[name + ".wp"], params[name + ".wn"] = layer.wp, layer.wn
+        if norm is not None:
+            params[name + ".gamma"], params[name + ".beta"] = norm.weight, norm.bias
+            buffers[name + ".running_mean"] = norm.running_mean
+            buffers[name + ".running_var"] = norm.running_var
+    return {**params, **buffers}
+
+
+def load_into(net, b, prefix=""):
+    """Copies ttq-train's state from bundle b (tensors prefix + name) into net: every weight, bias
+    and BN gamma / beta (required), the TTQ scales and BN running statistics where present."""
     with torch.no_grad():
-        for name, (layer, norm) in net.names.items():
-            layer.weight.copy_(b[name + ".w"].reshape(layer.weight.shape))
-            if layer.bias is not None:
-                layer.bias.copy_(b[name + ".bias"])
-            if layer.quantizable and name + ".wp" in b:
-                layer.wp.fill_(float(b[name + ".wp"][0]))
-                layer.wn.fill_(float(b[name + ".wn"][0]))
-            if norm is not None:
-                norm.weight.copy_(b[name + ".gamma"])
-                norm.bias.copy_(b[name + ".beta"])
+        for name, t in state_map(net).items():
+            if prefix + name in b:
+                t.copy_(b[prefix + name].reshape(t.shape))
+            elif not name.endswith((".wp", ".wn", ".running_mean", ".running_var")):
+                raise SystemExit(f"tensor bundle: {prefix + name} is missing")
 
 
 def step_grads(meta, b, dtype):

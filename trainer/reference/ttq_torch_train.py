@@ -83,6 +83,26 @@ def evaluate(net, x, y, normalize):
     return {"acc": correct / len(x), "loss": loss / len(x), "n": len(x)}
 
 
+def recipe_optimizer(net, a, total_steps):
+    """The recipe's optimizer and scheduler (stepped per iteration) for a phase of total_steps
+    iterations; a holds lr, momentum, weight_decay and cycle_momentum."""
+    opt = ref.make_optimizer(net, a.lr, a.momentum, a.weight_decay, True, 0.0)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=total_steps,
+                                                pct_start=0.15, cycle_momentum=a.cycle_momentum)
+    return opt, sched
+
+
+def train_step(net, opt, sched, xb, t):
+    """One training iteration: returns the logits and the mean loss."""
+    out = net(xb)
+    loss = F.cross_entropy(out, t)
+    opt.zero_grad(set_to_none=True)
+    loss.backward()
+    opt.step()
+    sched.step()
+    return out, loss
+
+
 def train(a):
     torch.set_num_threads(a.threads)
     torch.manual_seed(a.seed)
@@ -92,10 +112,8 @@ def train(a):
     net = ref.make_net("resnet20", 3, 32, 10)
     if a.init == "torch":
         torch_init(net)
-    opt = ref.make_optimizer(net, a.lr, a.momentum, a.weight_decay, True, 0.0)
     iters = math.ceil(len(x) / a.batch)
-    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=a.lr, total_steps=a.epochs * iters,
-                                                pct_start=0.15, cycle_momentum=a.cycle_momentum)
+    opt, sched = recipe_optimizer(net, a, a.epochs * iters)
     history = []
     for epoch in range(a.epochs):
         order, t0, seen, correct, loss_sum = gen.permutation(len(x)), time.perf_counter(), 0, 0, 0.0
@@ -103,12 +121,7 @@ def train(a):
             idx = order[s:s + a.batch]
             xb = to_input(ref.augment(x[idx], a.crop_pad, gen), a.normalize)
             t = torch.from_numpy(y[idx])
-            out = net(xb)
-            loss = F.cross_entropy(out, t)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            opt.step()
-            sched.step()
+            out, loss = train_step(net, opt, sched, xb, t)
             seen += len(idx)
             loss_sum += float(loss) * len(idx)
             correct += int((out.argmax(1) == t).sum())

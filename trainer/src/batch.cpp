@@ -6,23 +6,29 @@
 
 namespace ttq::train {
 
+Crop draw_crop(Rng& rng, int crop_pad, bool flip_ok) {
+  Crop c;
+  c.dy = int(rng.below(uint64_t(2 * crop_pad + 1))) - crop_pad;
+  c.dx = int(rng.below(uint64_t(2 * crop_pad + 1))) - crop_pad;
+  c.flip = flip_ok && rng.below(2) == 1;
+  return c;
+}
+
 void make_batch(const Dataset& d, std::span<const int> idx, bool augment, int crop_pad, Rng* rng,
-                Tensor& x, std::vector<uint8_t>& labels, bool flip_ok) {
+                Tensor& x, std::vector<uint8_t>& labels, bool flip_ok, std::vector<Crop>* crops) {
   const int N = int(idx.size()), C = d.c, H = d.h, W = d.w, HW = H * W;
   x.resize(C, N, H, W);
   labels.resize(size_t(N));
+  if (crops) crops->resize(size_t(N));
   for (int n = 0; n < N; ++n) {
     const int i = idx[size_t(n)];
     if (i < 0 || i >= d.n) throw std::out_of_range("make_batch: image index " + std::to_string(i));
     labels[size_t(n)] = d.labels[size_t(i)];
     const uint8_t* img = d.image(i);
-    int dy = 0, dx = 0;
-    bool flip = false;
-    if (augment) {
-      dy = int(rng->below(uint64_t(2 * crop_pad + 1))) - crop_pad;
-      dx = int(rng->below(uint64_t(2 * crop_pad + 1))) - crop_pad;
-      flip = flip_ok && rng->below(2) == 1;
-    }
+    const Crop crop = augment ? draw_crop(*rng, crop_pad, flip_ok) : Crop{};
+    if (crops) (*crops)[size_t(n)] = crop;
+    const int dy = crop.dy, dx = crop.dx;
+    const bool flip = crop.flip;
     for (int c = 0; c < C; ++c) {
       float* dst = x.row(c) + size_t(n) * HW;
       const uint8_t* src = img + size_t(c) * HW;

@@ -97,6 +97,43 @@ double lr_at(const std::string& schedule, double base, long it, long total) {
                               "' (cosine, step, onecycle)");
 }
 
+// ---- one iteration ------------------------------------------------------------------------------
+EpochBatches::EpochBatches(const Dataset& train, const TrainConfig& cfg, int epoch)
+    : train_(train),
+      batch_(cfg.batch),
+      crop_pad_(cfg.crop_pad),
+      iters_((train.n + cfg.batch - 1) / cfg.batch),
+      augment_(cfg.augment == "crop-flip" || cfg.augment == "crop" ||
+               (cfg.augment == "auto" && cfg.dataset == "cifar10")),
+      flip_(cfg.augment != "crop"),
+      perm_(size_t(train.n)),
+      aug_(mix_seed(cfg.seed, 500000 + uint64_t(epoch))) {
+  Rng order(mix_seed(cfg.seed, 1000 + uint64_t(epoch)));
+  for (int i = 0; i < train.n; ++i) perm_[size_t(i)] = i;
+  for (int i = train.n - 1; i > 0; --i)
+    std::swap(perm_[size_t(i)], perm_[order.below(uint64_t(i) + 1)]);
+}
+
+std::span<const int> EpochBatches::indices(int it) const {
+  const int s = std::min(train_.n, it * batch_), e = std::min(train_.n, s + batch_);
+  return std::span(perm_).subspan(size_t(s), size_t(e - s));
+}
+
+int EpochBatches::next(int it, Tensor& x, std::vector<uint8_t>& labels, std::vector<Crop>* crops) {
+  const std::span<const int> idx = indices(it);
+  if (idx.size() < 2) return int(idx.size());
+  make_batch(train_, idx, augment_, crop_pad_, &aug_, x, labels, flip_, crops);
+  return int(idx.size());
+}
+
+LossResult train_step(Net& net, const Tensor& x, std::span<const uint8_t> labels, double lr,
+                      const TrainConfig& cfg, Tensor& dlogits) {
+  const LossResult r = softmax_ce(net.forward(x, true), labels, &dlogits);
+  net.backward(dlogits);
+  sgd_step(net, lr, cfg.momentum, cfg.weight_decay, cfg.scale_lr_mult, cfg.nesterov);
+  return r;
+}
+
 // ---- checkpoints (file format: checkpoint.hpp) ---------------------------------------------------
 namespace {
 std::vector<std::pair<float*, size_t>> state_arrays(Net& net) {
@@ -312,9 +349,6 @@ json run_training(const TrainConfig& cfg) {
                                 std::to_string(train.n) + " images");
   if (cfg.train_limit > 0) train = head(train, cfg.train_limit);
   std::vector<Dataset> evals = eval_sets(cfg);
-  const bool augment = cfg.augment == "crop-flip" || cfg.augment == "crop" ||
-                       (cfg.augment == "auto" && cfg.dataset == "cifar10");
-  const bool flip = cfg.augment != "crop";
 
   Net net = make_net(cfg.model, train.c, train.h, train.w, train.num_classes, cfg.quant_first,
                      cfg.quant_last);
@@ -330,7 +364,6 @@ json run_training(const TrainConfig& cfg) {
   const int start_epoch = restore_state(cfg, net, history, trace);
 
   const json cfg_id = cfg.identity();
-  std::vector<int> perm(size_t(train.n));
   Tensor x, dlogits;
   std::vector<uint8_t> labels;
   for (int epoch = start_epoch; epoch < total_epochs; ++epoch) {
@@ -342,12 +375,7 @@ json run_training(const TrainConfig& cfg) {
     if (quant_phase && net.mode == Quant::Float) net.begin_quantized(qmode);
     const Phase ph = quant_phase ? Phase{qmode, cfg.fp_epochs, cfg.q_epochs, cfg.lr_q}
                                  : Phase{Quant::Float, 0, cfg.fp_epochs, cfg.lr_fp};
-    // Data order and augmentation depend only on (seed, epoch): resume needs no RNG state.
-    Rng order(mix_seed(cfg.seed, 1000 + uint64_t(epoch)));
-    for (int i = 0; i < train.n; ++i) perm[size_t(i)] = i;
-    for (int i = train.n - 1; i > 0; --i)
-      std::swap(perm[size_t(i)], perm[order.below(uint64_t(i) + 1)]);
-    Rng aug(mix_seed(cfg.seed, 500000 + uint64_t(epoch)));
+    EpochBatches batches(train, cfg, epoch);
 
     const std::string label = std::string(quant_phase ? to_string(qmode) : "fp") + " epoch " +
                               std::to_string(epoch + 1) + "/" + std::to_string(total_epochs);
@@ -357,18 +385,14 @@ json run_training(const TrainConfig& cfg) {
     double loss_sum = 0, lr = 0;
     long correct = 0, seen = 0;
     for (int it = 0; it < iters; ++it) {
-      const int s = it * cfg.batch, e = std::min(train.n, s + cfg.batch);
-      if (e - s < 2) break;  // batch norm needs two samples
-      make_batch(train, std::span(perm).subspan(size_t(s), size_t(e - s)), augment, cfg.crop_pad,
-                 &aug, x, labels, flip);
-      const LossResult r = softmax_ce(net.forward(x, true), labels, &dlogits);
-      net.backward(dlogits);
+      const int n = batches.next(it, x, labels);
+      if (n < 2) break;
       const long phase_it = long(epoch - ph.first_epoch) * iters + it;
       lr = lr_at(cfg.schedule, ph.lr, phase_it, long(ph.epochs) * iters);
-      sgd_step(net, lr, cfg.momentum, cfg.weight_decay, cfg.scale_lr_mult, cfg.nesterov);
+      const LossResult r = train_step(net, x, labels, lr, cfg, dlogits);
       loss_sum += r.loss_sum;
       correct += r.correct;
-      seen += e - s;
+      seen += n;
       if (cfg.trace_every > 0 && (phase_it % cfg.trace_every == 0 || it == iters - 1))
         trace.push_back({{"epoch", epoch + double(it + 1) / iters},
                          {"phase", to_string(net.mode)},

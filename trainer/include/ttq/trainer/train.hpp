@@ -66,13 +66,38 @@ struct TrainConfig {
 // SGD with momentum (PyTorch form: g' = g + wd*w; m = mu*m + g'; w -= lr*m, or with Nesterov
 // w -= lr*(g' + mu*m)), weight decay on latent weights only (not BN, biases, Wp/Wn); TTQ scales
 // updated only in a TTQ phase and projected onto [kScaleFloor, inf).
-void sgd_step(Net& net, double lr, double momentum, double weight_decay,
-              double scale_lr_mult = 1.0, bool nesterov = false);
+void sgd_step(Net& net, double lr, double momentum, double weight_decay, double scale_lr_mult = 1.0,
+              bool nesterov = false);
 
 // Warm-up fraction of the onecycle schedule (the issue 14 recipe).
 inline constexpr double kOneCycleWarmup = 0.15;
 // Learning rate at iteration it of a phase of `total` iterations.
 double lr_at(const std::string& schedule, double base, long it, long total);
+
+// The batches of one epoch as the training loop draws them: data order and augmentation depend
+// only on (cfg.seed, epoch), so resume needs no RNG state.
+class EpochBatches {
+ public:
+  EpochBatches(const Dataset& train, const TrainConfig& cfg, int epoch);
+  int iters() const { return iters_; }
+  // The training-set indices of batch it (empty past the end).
+  std::span<const int> indices(int it) const;
+  // Batch it (it < iters(), in order) into x, labels (crops: each image's crop, if given).
+  // Returns its size; a size < 2 means no batch (batch norm needs two images).
+  int next(int it, Tensor& x, std::vector<uint8_t>& labels, std::vector<Crop>* crops = nullptr);
+
+ private:
+  const Dataset& train_;
+  int batch_, crop_pad_, iters_;
+  bool augment_, flip_;
+  std::vector<int> perm_;
+  Rng aug_;
+};
+
+// One training iteration on a batch: forward, loss, backward, sgd_step at learning rate lr with
+// cfg's momentum, weight decay, Wp/Wn rate and Nesterov setting.
+LossResult train_step(Net& net, const Tensor& x, std::span<const uint8_t> labels, double lr,
+                      const TrainConfig& cfg, Tensor& dlogits);
 
 // Checkpoint: magic, JSON header (config identity, progress, history), raw float state.
 void save_checkpoint(const std::filesystem::path& path, Net& net, const nlohmann::json& header);
