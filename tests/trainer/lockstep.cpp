@@ -11,7 +11,8 @@
 // (the first batch, NCHW) and eval.logits (inference-mode logits of the final weights on the first
 // --eval-images held-out images); with --probe K1,K2,..., pre.K.NAME and post.K.NAME, the state
 // (momentum included) before and after iteration K, so that single iterations can be compared
-// from the same state, free of the drift of the whole trajectory. FILE.json: the settings and per
+// from the same state, free of the drift of the whole trajectory. FILE.json: the settings
+// (config: TrainConfig::identity(), the learning rate as lr_fp) and per
 // iteration the loss, the learning rate, the batch size and a checksum of the batch's pixels (sum
 // over the NCHW pixel values p of (position + 1) * p mod 2^64). --break runs one setting
 // differently from what FILE.json states (nesterov: plain momentum; schedule: the learning rate one
@@ -158,18 +159,8 @@ int run(int argc, char** argv) {
   b.add("eval.logits", {eval_images, train.num_classes}, logits.data());
   ttq::write_file_atomic(out, std::string_view(b.finish()));
   json meta = {
-      {"model", cfg.model},
-      {"dataset", cfg.dataset},
+      {"config", cfg.identity()},  // the stated settings (--break runs one of them differently)
       {"steps", steps},
-      {"batch", cfg.batch},
-      {"lr", cfg.lr_fp},
-      {"momentum", cfg.momentum},
-      {"weight_decay", cfg.weight_decay},
-      {"nesterov", cfg.nesterov},
-      {"schedule", cfg.schedule},
-      {"crop_pad", cfg.crop_pad},
-      {"train_limit", cfg.train_limit},
-      {"seed", cfg.seed},
       {"break", broken},
       {"probes", probes},
       {"iterations", rec},

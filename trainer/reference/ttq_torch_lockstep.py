@@ -36,6 +36,30 @@ torch = ref.torch
 INV255 = np.float32(1.0 / 255.0)  # make_batch: pixel * (1.0f / 255.0f)
 
 
+def to_input(u8, dtype=torch.float32):
+    """A uint8 NCHW batch as make_batch's input: pixel * (1.0f / 255.0f)."""
+    return torch.from_numpy(u8.astype(np.float32) * INV255).to(dtype)
+
+
+def net_from(meta, b, prefix):
+    """The recipe's network with the state prefix* of the bundle b loaded."""
+    net = ref.make_net(meta["config"]["model"], 3, 32, 10)
+    ref.load_into(net, b, prefix)
+    return net
+
+
+def optimizer(meta, net):
+    """The recipe's optimizer and OneCycleLR over the K iterations, with ttq-train's settings."""
+    c = meta["config"]
+    a = SimpleNamespace(lr=c["lr_fp"], momentum=c["momentum"], weight_decay=c["weight_decay"],
+                        cycle_momentum=False)
+    return recipe.recipe_optimizer(net, a, meta["steps"])
+
+
+def accuracy(net, held, n):
+    return float((eval_logits(net, held, n).argmax(1).numpy() == held[1][:n]).mean())
+
+
 def checksum(u8):
     """lockstep.cpp pixel_checksum: sum of (position + 1) * pixel over NCHW, mod 2^64."""
     v = u8.reshape(-1).astype(np.uint64)
@@ -47,7 +71,8 @@ class Batches:
     ttq-train's crops with torchvision's crop-then-flip."""
 
     def __init__(self, meta, b, x):
-        self.x, self.pad, self.idx = x, meta["crop_pad"], b["batch.index"].numpy().astype(np.int64)
+        self.x, self.pad = x, meta["config"]["crop_pad"]
+        self.idx = b["batch.index"].numpy().astype(np.int64)
         self.dy, self.dx = (b[k].numpy().astype(np.int64) for k in ("batch.dy", "batch.dx"))
         self.flip = b["batch.flip"].numpy() > 0.5
         self.top = self.pad + self.dy
@@ -66,7 +91,7 @@ class Batches:
         """Each batch against ttq-train's pixel checksum, the first against its input tensor, and
         the tally of the crops."""
         bad = [k for k, r in enumerate(meta["iterations"]) if checksum(self[k][0]) != r["checksum"]]
-        first = torch.from_numpy(self[0][0].astype(np.float32) * INV255)
+        first = to_input(self[0][0])
         p = self.pad
         return {"dy": np.bincount(self.dy + p, minlength=2 * p + 1).tolist(),
                 "dx": np.bincount(self.dx + p, minlength=2 * p + 1).tolist(),
@@ -80,8 +105,7 @@ def replay(meta, b, batches, y, dtype, threads, perturb=0.0, perturb_seed=1):
     1 + perturb * N(0, 1), noise seed perturb_seed, if perturb): per-iteration losses and
     learning rates, the final net and optimizer."""
     torch.set_num_threads(threads)
-    net = ref.make_net(meta["model"], 3, 32, 10)
-    ref.load_into(net, b, "init.")
+    net = net_from(meta, b, "init.")
     if perturb:
         gen = torch.Generator().manual_seed(perturb_seed)
         with torch.no_grad():
@@ -89,15 +113,12 @@ def replay(meta, b, batches, y, dtype, threads, perturb=0.0, perturb_seed=1):
                 layer.weight.mul_(1 + perturb * torch.randn(layer.weight.shape, generator=gen))
     net = net.to(dtype)
     net.train()
-    a = SimpleNamespace(lr=meta["lr"], momentum=meta["momentum"], weight_decay=meta["weight_decay"],
-                        cycle_momentum=False)
-    opt, sched = recipe.recipe_optimizer(net, a, meta["steps"])
+    opt, sched = optimizer(meta, net)
     losses, lrs = [], []
     for k in range(len(batches)):
         u8, idx = batches[k]
-        xb = torch.from_numpy(u8.astype(np.float32) * INV255).to(dtype)
         lrs.append(opt.param_groups[0]["lr"])
-        _, loss = recipe.train_step(net, opt, sched, xb, torch.from_numpy(y[idx]))
+        _, loss = recipe.train_step(net, opt, sched, to_input(u8, dtype), torch.from_numpy(y[idx]))
         losses.append(float(loss))
     return np.array(losses), np.array(lrs), net, opt
 
@@ -108,12 +129,9 @@ def probe_step(meta, b, batches, y, k, threads):
     worst relative difference of PyTorch's change of a tensor from ttq-train's change (post - pre):
     one iteration's update compared free of the drift that precedes it."""
     torch.set_num_threads(threads)
-    net = ref.make_net(meta["model"], 3, 32, 10)
-    ref.load_into(net, b, f"pre.{k}.")
+    net = net_from(meta, b, f"pre.{k}.")
     net.train()
-    a = SimpleNamespace(lr=meta["lr"], momentum=meta["momentum"], weight_decay=meta["weight_decay"],
-                        cycle_momentum=False)
-    opt, sched = recipe.recipe_optimizer(net, a, meta["steps"])
+    opt, sched = optimizer(meta, net)
     with warnings.catch_warnings():  # stepping the schedule without optimizer steps is the point
         warnings.simplefilter("ignore")
         for _ in range(k):
@@ -123,8 +141,7 @@ def probe_step(meta, b, batches, y, k, threads):
             opt.state[t]["momentum_buffer"] = b[f"pre.{k}.{name}.momentum"].reshape(t.shape).clone()
     u8, idx = batches[k]
     lr = opt.param_groups[0]["lr"]
-    _, loss = recipe.train_step(net, opt, sched, torch.from_numpy(u8.astype(np.float32) * INV255),
-                                torch.from_numpy(y[idx]))
+    _, loss = recipe.train_step(net, opt, sched, to_input(u8), torch.from_numpy(y[idx]))
     after = final_state(net, opt)
     pre = {n: b[f"pre.{k}.{n}"].double().reshape(-1) for n in after}
     post = {n: b[f"post.{k}.{n}"].double().reshape(-1) for n in after}
@@ -167,8 +184,7 @@ def state_diff(a, b):
 def eval_logits(net, held, n):
     net.eval()
     with torch.no_grad():
-        out = torch.cat([net(torch.from_numpy(held[0][s:min(n, s + 500)].astype(np.float32)
-                                              * INV255)) for s in range(0, n, 500)])
+        out = torch.cat([net(to_input(held[0][s:min(n, s + 500)])) for s in range(0, n, 500)])
     net.train()
     return out
 
@@ -177,25 +193,24 @@ def inference_check(meta, b, held, trained):
     """ttq-train's final weights loaded into PyTorch, in eval mode, on the same held-out images:
     the largest logit difference relative to the largest logit; the accuracies of ttq-train's
     final weights (ttq-train's own logits) and of PyTorch's (trained: the replayed net)."""
-    net = ref.make_net(meta["model"], 3, 32, 10)
-    ref.load_into(net, b, "final.")
+    net = net_from(meta, b, "final.")
     n, ttq = meta["eval"]["n"], b["eval.logits"]
     out = eval_logits(net, held, n)
-    mine = eval_logits(trained, held, n).float()
     return {"logits_rel_max": float((out - ttq).abs().max() / ttq.abs().max()),
             "ttq_train_acc": meta["eval"]["acc"], "n": n,
-            "torch_trained_acc": float((mine.argmax(1).numpy() == held[1][:n]).mean())}
+            "torch_trained_acc": accuracy(trained, held, n)}
 
 
 def compare(a):
     b = ref.read_bundle(a.file)
     meta = json.loads(open(a.file + ".json").read())
-    if meta["model"] != "resnet20" or meta["schedule"] != "onecycle" or not meta["nesterov"]:
+    c = meta["config"]
+    if c["model"] != "resnet20" or c["schedule"] != "onecycle" or not c.get("nesterov", False):
         raise SystemExit(f"{a.file}.json: the recipe's replay needs resnet20, onecycle, nesterov")
     splits = recipe.load_cifar("")
     x, y = splits["train"]
-    if meta["train_limit"] > 0:
-        x, y = x[:meta["train_limit"]], y[:meta["train_limit"]]
+    if c["train_limit"] > 0:
+        x, y = x[:c["train_limit"]], y[:c["train_limit"]]
     batches = Batches(meta, b, x)
     tally = batches.check(meta, b)
     ttq_loss = np.array([r["loss"] for r in meta["iterations"]])
@@ -221,8 +236,7 @@ def compare(a):
                   "loss_absdiff_vs_ttq_train": np.abs(loss2 - ttq_loss).tolist(),
                   "state_vs_torch32": state_diff(mine, st2),
                   "state_vs_ttq_train": state_diff(ttq_state, st2),
-                  "acc": float((eval_logits(net2, splits["heldout"], meta["eval"]["n"]).argmax(1)
-                                .numpy() == splits["heldout"][1][:meta["eval"]["n"]]).mean())}
+                  "acc": accuracy(net2, splits["heldout"], meta["eval"]["n"])}
     return meta, r
 
 
@@ -272,7 +286,8 @@ def main():
     meta, r = compare(a)
     s, d, inf = r["state"], r["data"], r["inference"]
     ad = np.array(r["loss_absdiff"])
-    print(f"lockstep {r['steps']} iterations, batch {meta['batch']}, break {meta['break']}: "
+    print(f"lockstep {r['steps']} iterations, batch {meta['config']['batch']}, "
+          f"break {meta['break']}: "
           f"loss |diff| first 10 {ad[:10].max():.2e}, max {ad.max():.2e} (last {ad[-1]:.2e}); "
           f"lr rel {r['lr_rel_max']:.1e}")
     print("  final state rel L2 / rel max: " + ", ".join(
