@@ -20,7 +20,7 @@ CLOCK_NS     ?= 5.0
 .PHONY: systemc-example
 .PHONY: test-sanitize fuzz check-all
 .PHONY: help deps deps-torch build test sim train train-unstructured train-sparse train-mnist \
-        train-mnist-unstructured train-sweep train-cifar-fp train-cifar train-cifar-2of4 train-cifar-parity train-cifar-lockstep bench regress regress-config lint synth \
+        train-mnist-unstructured train-sweep train-cifar-fp train-cifar train-cifar-2of4 train-cifar-parity parity-ttq-train-bin train-cifar-lockstep bench regress regress-config lint synth \
         synth-sweep synth-sparse data clean format
 
 help:
@@ -45,7 +45,7 @@ help:
 	@echo "  make train-mnist  the MNIST lenet5 at 2:4 (train-mnist-unstructured: at t = 0.05);"
 	@echo "                    make train-cifar: CIFAR-10 resnet20, one-cycle + Nesterov, 10 FP + 10 TTQ epochs"
 	@echo "                    (train-cifar-2of4: at 2:4, from the same FP checkpoint; train-cifar-parity:"
-	@echo "                    its 10 FP epochs in ttq-train and in PyTorch, TRAIN_SEED=, PARITY_INIT=;"
+	@echo "                    its 10 FP epochs in ttq-train and in PyTorch, PARITY_SEEDS=, PARITY_INIT=;"
 	@echo "                    train-cifar-lockstep: LOCKSTEP_STEPS= iterations of both from the same"
 	@echo "                    weights on the same crops, compared)"
 	@echo "  make train-sparse the same lenet5 recipe at 50% zero weights per layer (--ttq-sparsity 0.5)"
@@ -256,21 +256,33 @@ train-cifar: train-cifar-fp
 train-cifar-2of4: train-cifar-fp
 	$(call train_model,resnet20,cifar10,$(CIFAR_RECIPE) --fp-from $(CIFAR_FP_DIR)/checkpoint.bin --pattern 2:4,-2of4)
 
-# FP parity with PyTorch (docs/TRAINER.md, "CIFAR-10 FP parity with PyTorch"): the 10 FP epochs of
-# CIFAR_RECIPE at TRAIN_SEED with ttq-train --init PARITY_INIT, then the same recipe in PyTorch
-# (trainer/reference/ttq_torch_train.py, python3-torch; exit 77 without it) on the same split.
-# -> $(REPORTS)/parity-ttq-train-INIT-sSEED.json (per-epoch metrics), parity-torch-INIT-sSEED.json
-PARITY_INIT ?= he-normal
-PARITY_DIR   = $(BUILD)/train/parity-$(PARITY_INIT)-s$(TRAIN_SEED)
-train-cifar-parity: deps $(BUILD)/CMakeCache.txt
+# FP parity with PyTorch (docs/TRAINER.md, "CIFAR-10 FP parity with PyTorch"): for each seed of
+# PARITY_SEEDS, the 10 FP epochs of CIFAR_RECIPE with ttq-train --init PARITY_INIT and the same
+# recipe in PyTorch (trainer/reference/ttq_torch_train.py, python3-torch; exit 77 without it) on
+# the same split, then scripts/parity-summary: both sides' mean / spread and the permutation test.
+# -> $(REPORTS)/parity-ttq-train-INIT-sSEED.json (per-epoch metrics), parity-torch-INIT-sSEED.json,
+# parity-summary-INIT.json. A seed's existing report is kept (delete it to rerun); with
+# `make -j2 TRAIN_THREADS=1` the two sides run side by side, one core each.
+PARITY_INIT  ?= he-normal
+PARITY_SEEDS ?= $(TRAIN_SEED)
+PARITY_RUNS   = $(foreach s,$(PARITY_SEEDS),$(REPORTS)/parity-ttq-train-$(PARITY_INIT)-s$(s).json \
+                                            $(REPORTS)/parity-torch-$(PARITY_INIT)-s$(s).json)
+train-cifar-parity: $(PARITY_RUNS)
+	./scripts/parity-summary --reports $(REPORTS) --init $(PARITY_INIT) --seeds $(PARITY_SEEDS)
+
+parity-ttq-train-bin: deps $(BUILD)/CMakeCache.txt
 	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-train
 	@mkdir -p $(REPORTS)
-	$(TTQ_TRAIN) --model resnet20 --dataset cifar10 $(CIFAR_RECIPE) --init $(PARITY_INIT) \
-	  --stop-after 10 --no-export --outdir $(PARITY_DIR)
-	cp $(PARITY_DIR)/metrics.json $(REPORTS)/parity-ttq-train-$(PARITY_INIT)-s$(TRAIN_SEED).json
+
+$(REPORTS)/parity-ttq-train-$(PARITY_INIT)-s%.json: | parity-ttq-train-bin
+	OMP_WAIT_POLICY=passive $(BUILD)/trainer/ttq-train --seed $* --threads $(TRAIN_THREADS) \
+	  --model resnet20 --dataset cifar10 $(CIFAR_RECIPE) --init $(PARITY_INIT) --stop-after 10 \
+	  --no-export --outdir $(BUILD)/train/parity-$(PARITY_INIT)-s$*
+	cp $(BUILD)/train/parity-$(PARITY_INIT)-s$*/metrics.json $@.tmp && mv $@.tmp $@
+
+$(REPORTS)/parity-torch-$(PARITY_INIT)-s%.json: | parity-ttq-train-bin
 	OMP_WAIT_POLICY=passive /usr/bin/python3 trainer/reference/ttq_torch_train.py --epochs 10 \
-	  --seed $(TRAIN_SEED) --threads $(TRAIN_THREADS) --init $(PARITY_INIT) \
-	  --report $(REPORTS)/parity-torch-$(PARITY_INIT)-s$(TRAIN_SEED).json
+	  --seed $* --threads $(TRAIN_THREADS) --init $(PARITY_INIT) --report $@
 
 # Lockstep with PyTorch (docs/TRAINER.md, "Lockstep comparison with PyTorch"): the first
 # LOCKSTEP_STEPS iterations of CIFAR_RECIPE's FP training (one-cycle over those iterations; 3520 =

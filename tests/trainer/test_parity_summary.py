@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Checks of scripts/parity-summary (ctest "trainer: parity-summary ..."): the statistics of
+hand-made reports of both formats against values worked out by hand, and its errors."""
+
+import json
+import subprocess
+import sys
+import tempfile
+import unittest
+from pathlib import Path
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "parity-summary"
+
+
+def ttq_report(acc, epochs=10):
+    """ttq-train's metrics.json: a list of epochs."""
+    return [{"epoch": e, "eval": {"heldout": {"acc": acc if e == epochs else 0.1, "n": 5000}}}
+            for e in range(1, epochs + 1)]
+
+
+def torch_report(acc, epochs=10):
+    """ttq_torch_train.py --report."""
+    return {"history": [{"epoch": e, "eval": {"heldout": {"acc": acc if e == epochs else 0.1}}}
+                        for e in range(1, epochs + 1)]}
+
+
+class ParitySummary(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory()
+        self.dir = Path(self.tmp.name)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def write(self, ours, theirs, epochs=(10, 10)):
+        for s, acc in enumerate(ours, 1):
+            (self.dir / f"parity-ttq-train-he-normal-s{s}.json").write_text(
+                json.dumps(ttq_report(acc, epochs[0])))
+        for s, acc in enumerate(theirs, 1):
+            (self.dir / f"parity-torch-he-normal-s{s}.json").write_text(
+                json.dumps(torch_report(acc, epochs[1])))
+
+    def run_script(self, seeds):
+        return subprocess.run([sys.executable, str(SCRIPT), "--reports", str(self.dir), "--seeds",
+                               *map(str, seeds)], capture_output=True, text=True)
+
+    def test_statistics(self):
+        # Every ttq-train run below every torch run: of the C(6, 3) = 20 regroupings only this one
+        # and its mirror are as far apart, p = 2 / 20.
+        self.write([0.85, 0.86, 0.87], [0.88, 0.89, 0.90])
+        r = self.run_script([1, 2, 3])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads((self.dir / "parity-summary-he-normal.json").read_text())
+        self.assertAlmostEqual(out["ttq-train"]["mean"], 0.86)
+        self.assertAlmostEqual(out["torch"]["mean"], 0.89)
+        self.assertAlmostEqual(out["ttq-train"]["sd"], 0.01)
+        self.assertAlmostEqual(out["mean_difference"], -0.03)
+        # se = sqrt(1e-4 / 3 + 1e-4 / 3): t = -0.03 / 0.008165 = -3.674
+        self.assertAlmostEqual(out["welch_t"], -3.6742, places=3)
+        self.assertAlmostEqual(out["permutation_p"], 0.1)
+        self.assertEqual(out["accuracy"]["torch"], {"1": 0.88, "2": 0.89, "3": 0.90})
+        self.assertEqual(out["epochs"], 10)
+
+    def test_interleaved_runs_are_not_significant(self):
+        self.write([0.85, 0.87, 0.89], [0.86, 0.87, 0.88])
+        r = self.run_script([1, 2, 3])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads((self.dir / "parity-summary-he-normal.json").read_text())
+        self.assertAlmostEqual(out["mean_difference"], 0.0)
+        self.assertEqual(out["permutation_p"], 1.0)
+
+    def test_missing_report_is_named(self):
+        self.write([0.85, 0.86], [0.88])
+        r = self.run_script([1, 2])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("parity-torch-he-normal-s2.json", r.stderr)
+        self.assertFalse((self.dir / "parity-summary-he-normal.json").exists())
+
+    def test_reports_of_different_lengths_are_refused(self):
+        self.write([0.85, 0.86], [0.88, 0.89], epochs=(10, 5))
+        r = self.run_script([1, 2])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("different epochs", r.stderr)
+        self.assertFalse((self.dir / "parity-summary-he-normal.json").exists())
+
+    def test_malformed_report_is_named(self):
+        self.write([0.85], [0.88])
+        (self.dir / "parity-ttq-train-he-normal-s1.json").write_text('{"config": {}}')
+        r = self.run_script([1])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("parity-ttq-train-he-normal-s1.json: no epoch with eval.heldout.acc", r.stderr)
+
+
+if __name__ == "__main__":
+    unittest.main()
