@@ -33,6 +33,7 @@
 #include "ttq/dataset.hpp"
 #include "ttq/fileio.hpp"
 #include "ttq/tool_main.hpp"
+#include "ttq/trainer/options.hpp"
 #include "ttq/trainer/train.hpp"
 
 namespace {
@@ -82,15 +83,7 @@ int run(int argc, char** argv) {
   std::vector<int> probes;
   CLI::App app{"ttq-train-lockstep: K ttq-train iterations written for the PyTorch lockstep check"};
   app.add_option("--steps", steps, "iterations K (the schedule's phase length)");
-  app.add_option("--batch", cfg.batch, "batch size");
-  app.add_option("--lr", cfg.lr_fp, "peak learning rate");
-  app.add_option("--momentum", cfg.momentum, "SGD momentum");
-  app.add_option("--weight-decay", cfg.weight_decay, "weight decay of conv/linear weights");
-  app.add_option("--schedule", cfg.schedule, "cosine | step | onecycle");
-  app.add_flag("--nesterov,!--no-nesterov", cfg.nesterov, "Nesterov momentum");
-  app.add_option("--train-limit", cfg.train_limit, "use the first N training images (0: all)");
-  app.add_option("--seed", cfg.seed, "weights, data order and augmentation seed");
-  app.add_option("--threads", cfg.threads, "threads");
+  add_recipe_options(app, cfg);
   app.add_option("--eval-images", eval_images, "held-out images for the inference logits");
   app.add_option("--probe", probes, "iterations whose state before and after is written")
       ->delimiter(',');

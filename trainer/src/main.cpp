@@ -10,6 +10,7 @@
 
 #include "ttq/fileio.hpp"
 #include "ttq/tool_main.hpp"
+#include "ttq/trainer/options.hpp"
 #include "ttq/trainer/train.hpp"
 
 namespace {
@@ -39,22 +40,12 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--quant", c.quant, "quantizer of the second phase: ttq | twn | bwn")
       ->capture_default_str();
-  app.add_option("--batch", c.batch, "batch size")->capture_default_str();
-  app.add_option("--lr", c.lr_fp, "initial learning rate, full-precision phase")
-      ->capture_default_str();
+  ttq::train::add_recipe_options(app, c);
   app.add_option("--lr-ttq", c.lr_q, "initial learning rate, quantized phase")
       ->capture_default_str();
   app.add_option("--scale-lr-mult", c.scale_lr_mult,
                  "learning-rate multiplier of the TTQ scales Wp, Wn")
       ->capture_default_str();
-  app.add_option("--momentum", c.momentum, "SGD momentum")->capture_default_str();
-  app.add_option("--weight-decay", c.weight_decay, "L2 weight decay on latent weights")
-      ->capture_default_str();
-  app.add_option("--schedule", c.schedule,
-                 "cosine | step (x0.1 at 50% and 75% of a phase) | onecycle (15% warm-up to the "
-                 "phase's rate, then cosine down; PyTorch's OneCycleLR)")
-      ->capture_default_str();
-  app.add_flag("--nesterov", c.nesterov, "Nesterov momentum");
   app.add_option("--init", c.init,
                  "initial weights: he-normal (N(0, 2/fan_in)) | torch (PyTorch's default, "
                  "U(+-1/sqrt(fan_in)) for weights and biases)")
@@ -75,14 +66,7 @@ int run(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--crop-pad", c.crop_pad, "zero padding of the random crop")
       ->capture_default_str();
-  app.add_option("--train-limit", c.train_limit, "train on the first N images only (0: all)")
-      ->capture_default_str();
   app.add_option("--test-limit", c.test_limit, "evaluate on the first N images only (0: all)")
-      ->capture_default_str();
-  app.add_option("--seed", c.seed, "random seed (weights, data order, augmentation)")
-      ->capture_default_str();
-  app.add_option("--threads", c.threads,
-                 "threads (results are identical for a seed and thread count)")
       ->capture_default_str();
   app.add_option("--outdir", c.outdir, "metrics, checkpoint, plots and report go here")
       ->capture_default_str();
