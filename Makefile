@@ -20,7 +20,7 @@ CLOCK_NS     ?= 5.0
 .PHONY: systemc-example
 .PHONY: test-sanitize fuzz check-all
 .PHONY: help deps deps-torch build test sim train train-unstructured train-sparse train-mnist \
-        train-mnist-unstructured train-sweep train-cifar-fp train-cifar train-cifar-2of4 train-cifar-parity parity-ttq-train-bin train-cifar-lockstep bench regress regress-config lint synth \
+        train-mnist-unstructured train-sweep train-cifar-fp train-cifar train-cifar-2of4 train-cifar-parity train-cifar-parity-ttq parity-ttq-train-bin train-cifar-lockstep bench regress regress-config lint synth \
         synth-sweep synth-sparse data clean format
 
 help:
@@ -277,6 +277,17 @@ parity-ttq-train-bin: deps $(BUILD)/CMakeCache.txt
 $(REPORTS)/parity-ttq-train-$(PARITY_INIT)-s%.json: | parity-ttq-train-bin
 	OMP_WAIT_POLICY=passive $(BUILD)/trainer/ttq-train --seed $* --threads $(TRAIN_THREADS) \
 	  --model resnet20 --dataset cifar10 $(CIFAR_RECIPE) --init $(PARITY_INIT) --stop-after 10 \
+	  --no-export --outdir $(BUILD)/train/parity-$(PARITY_INIT)-s$*
+	cp $(BUILD)/train/parity-$(PARITY_INIT)-s$*/metrics.json $@.tmp && mv $@.tmp $@
+
+# The TTQ phase of CIFAR_RECIPE (10 epochs at t = 0.05) continuing a seed's parity FP run (its
+# checkpoint at epoch 10, --resume: the same as one 20-epoch run) -> parity-ttq-train-INIT-sSEED-ttq.json
+train-cifar-parity-ttq: $(foreach s,$(PARITY_SEEDS),$(REPORTS)/parity-ttq-train-$(PARITY_INIT)-s$(s)-ttq.json)
+
+$(REPORTS)/parity-ttq-train-$(PARITY_INIT)-s%-ttq.json: $(REPORTS)/parity-ttq-train-$(PARITY_INIT)-s%.json \
+                                                      | parity-ttq-train-bin
+	OMP_WAIT_POLICY=passive $(BUILD)/trainer/ttq-train --seed $* --threads $(TRAIN_THREADS) \
+	  --model resnet20 --dataset cifar10 $(CIFAR_RECIPE) --init $(PARITY_INIT) --resume \
 	  --no-export --outdir $(BUILD)/train/parity-$(PARITY_INIT)-s$*
 	cp $(BUILD)/train/parity-$(PARITY_INIT)-s$*/metrics.json $@.tmp && mv $@.tmp $@
 

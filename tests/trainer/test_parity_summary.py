@@ -61,6 +61,25 @@ class ParitySummary(unittest.TestCase):
         self.assertEqual(out["accuracy"]["torch"], {"1": 0.88, "2": 0.89, "3": 0.90})
         self.assertEqual(out["epochs"], 10)
 
+    def test_ttq_phase_where_run(self):
+        self.write([0.85, 0.86], [0.88, 0.89])
+        (self.dir / "parity-ttq-train-he-normal-s2-ttq.json").write_text(
+            json.dumps(ttq_report(0.855, 20)))
+        r = self.run_script([1, 2])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads((self.dir / "parity-summary-he-normal.json").read_text())
+        self.assertEqual(list(out["ttq_phase"]), ["2"])
+        self.assertEqual(out["ttq_phase"]["2"]["epoch"], 20)
+        self.assertAlmostEqual(out["ttq_phase"]["2"]["ttq_minus_fp"], -0.005)
+
+    def test_ttq_phase_that_never_left_fp_is_refused(self):
+        self.write([0.85], [0.88])
+        (self.dir / "parity-ttq-train-he-normal-s1-ttq.json").write_text(
+            json.dumps(ttq_report(0.85, 10)))
+        r = self.run_script([1])
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("s1-ttq.json: ends at epoch 10", r.stderr)
+
     def test_interleaved_runs_are_not_significant(self):
         self.write([0.85, 0.87, 0.89], [0.86, 0.87, 0.88])
         r = self.run_script([1, 2, 3])
