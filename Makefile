@@ -45,7 +45,8 @@ help:
 	@echo "  make train-mnist  the MNIST lenet5 at 2:4 (train-mnist-unstructured: at t = 0.05);"
 	@echo "                    make train-cifar: CIFAR-10 resnet20, one-cycle + Nesterov, 10 FP + 10 TTQ epochs"
 	@echo "                    (train-cifar-2of4: at 2:4, from the same FP checkpoint; train-cifar-parity:"
-	@echo "                    its 10 FP epochs in ttq-train and in PyTorch, PARITY_SEEDS=, PARITY_INIT=;"
+	@echo "                    its 10 FP epochs in ttq-train and in PyTorch, PARITY_SEEDS=, PARITY_INIT=,"
+	@echo "                    and their statistics; train-cifar-parity-ttq: + the TTQ phase of both;"
 	@echo "                    train-cifar-lockstep: LOCKSTEP_STEPS= iterations of both from the same"
 	@echo "                    weights on the same crops, compared)"
 	@echo "  make train-sparse the same lenet5 recipe at 50% zero weights per layer (--ttq-sparsity 0.5)"
@@ -260,40 +261,49 @@ train-cifar-2of4: train-cifar-fp
 # PARITY_SEEDS, the 10 FP epochs of CIFAR_RECIPE with ttq-train --init PARITY_INIT and the same
 # recipe in PyTorch (trainer/reference/ttq_torch_train.py, python3-torch; exit 77 without it) on
 # the same split, then scripts/parity-summary: both sides' mean / spread and the permutation test.
-# -> $(REPORTS)/parity-ttq-train-INIT-sSEED.json (per-epoch metrics), parity-torch-INIT-sSEED.json,
-# parity-summary-INIT.json. A seed's existing report is kept (delete it to rerun); with
+# Reports are named by TAG = INIT-tTHREADS (a run is bit-identical for a seed and thread count):
+# -> $(REPORTS)/parity-ttq-train-TAG-sSEED.json (per-epoch metrics), parity-torch-TAG-sSEED.json,
+# parity-summary-TAG.json. A seed's existing report is kept (delete it to rerun); with
 # `make -j2 TRAIN_THREADS=1` the two sides run side by side, one core each.
 PARITY_INIT  ?= he-normal
 PARITY_SEEDS ?= $(TRAIN_SEED)
-PARITY_RUNS   = $(foreach s,$(PARITY_SEEDS),$(REPORTS)/parity-ttq-train-$(PARITY_INIT)-s$(s).json \
-                                            $(REPORTS)/parity-torch-$(PARITY_INIT)-s$(s).json)
-train-cifar-parity: $(PARITY_RUNS)
-	./scripts/parity-summary --reports $(REPORTS) --init $(PARITY_INIT) --seeds $(PARITY_SEEDS)
+PARITY_TAG    = $(PARITY_INIT)-t$(TRAIN_THREADS)
+PARITY_RUN    = $(BUILD)/train/parity-$(PARITY_TAG)-s$*
+PARITY_TTQ_TRAIN = OMP_WAIT_POLICY=passive $(BUILD)/trainer/ttq-train --seed $* \
+                   --threads $(TRAIN_THREADS) --model resnet20 --dataset cifar10 $(CIFAR_RECIPE) \
+                   --init $(PARITY_INIT) --no-export --outdir $(PARITY_RUN)
+train-cifar-parity: $(foreach s,$(PARITY_SEEDS),$(REPORTS)/parity-ttq-train-$(PARITY_TAG)-s$(s).json \
+                                                $(REPORTS)/parity-torch-$(PARITY_TAG)-s$(s).json)
+	./scripts/parity-summary --reports $(REPORTS) --tag $(PARITY_TAG) --seeds $(PARITY_SEEDS)
 
 parity-ttq-train-bin: deps $(BUILD)/CMakeCache.txt
 	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-train
 	@mkdir -p $(REPORTS)
 
-$(REPORTS)/parity-ttq-train-$(PARITY_INIT)-s%.json: | parity-ttq-train-bin
-	OMP_WAIT_POLICY=passive $(BUILD)/trainer/ttq-train --seed $* --threads $(TRAIN_THREADS) \
-	  --model resnet20 --dataset cifar10 $(CIFAR_RECIPE) --init $(PARITY_INIT) --stop-after 10 \
-	  --no-export --outdir $(BUILD)/train/parity-$(PARITY_INIT)-s$*
-	cp $(BUILD)/train/parity-$(PARITY_INIT)-s$*/metrics.json $@.tmp && mv $@.tmp $@
+$(REPORTS)/parity-ttq-train-$(PARITY_TAG)-s%.json: | parity-ttq-train-bin
+	$(PARITY_TTQ_TRAIN) --stop-after 10
+	cp $(PARITY_RUN)/metrics.json $@.tmp && mv $@.tmp $@
 
 # The TTQ phase of CIFAR_RECIPE (10 epochs at t = 0.05) continuing a seed's parity FP run (its
-# checkpoint at epoch 10, --resume: the same as one 20-epoch run) -> parity-ttq-train-INIT-sSEED-ttq.json
-train-cifar-parity-ttq: $(foreach s,$(PARITY_SEEDS),$(REPORTS)/parity-ttq-train-$(PARITY_INIT)-s$(s)-ttq.json)
+# checkpoint at epoch 10, --resume: the same as one 20-epoch run) -> parity-ttq-train-TAG-sSEED-ttq.json,
+# and of the PyTorch side (from its FP state when saved, else from scratch: the same run).
+train-cifar-parity-ttq: $(foreach s,$(PARITY_SEEDS),$(REPORTS)/parity-ttq-train-$(PARITY_TAG)-s$(s)-ttq.json \
+                                                    $(REPORTS)/parity-torch-$(PARITY_TAG)-s$(s)-ttq.json)
+	./scripts/parity-summary --reports $(REPORTS) --tag $(PARITY_TAG) --seeds $(PARITY_SEEDS)
 
-$(REPORTS)/parity-ttq-train-$(PARITY_INIT)-s%-ttq.json: $(REPORTS)/parity-ttq-train-$(PARITY_INIT)-s%.json \
-                                                      | parity-ttq-train-bin
-	OMP_WAIT_POLICY=passive $(BUILD)/trainer/ttq-train --seed $* --threads $(TRAIN_THREADS) \
-	  --model resnet20 --dataset cifar10 $(CIFAR_RECIPE) --init $(PARITY_INIT) --resume \
-	  --no-export --outdir $(BUILD)/train/parity-$(PARITY_INIT)-s$*
-	cp $(BUILD)/train/parity-$(PARITY_INIT)-s$*/metrics.json $@.tmp && mv $@.tmp $@
+$(REPORTS)/parity-ttq-train-$(PARITY_TAG)-s%-ttq.json: $(REPORTS)/parity-ttq-train-$(PARITY_TAG)-s%.json \
+                                                     | parity-ttq-train-bin
+	$(PARITY_TTQ_TRAIN) --resume
+	cp $(PARITY_RUN)/metrics.json $@.tmp && mv $@.tmp $@
 
-$(REPORTS)/parity-torch-$(PARITY_INIT)-s%.json: | parity-ttq-train-bin
-	OMP_WAIT_POLICY=passive /usr/bin/python3 trainer/reference/ttq_torch_train.py --epochs 10 \
-	  --seed $* --threads $(TRAIN_THREADS) --init $(PARITY_INIT) --report $@
+PARITY_TORCH = OMP_WAIT_POLICY=passive /usr/bin/python3 trainer/reference/ttq_torch_train.py \
+               --epochs 10 --seed $* --threads $(TRAIN_THREADS) --init $(PARITY_INIT)
+$(REPORTS)/parity-torch-$(PARITY_TAG)-s%.json: | parity-ttq-train-bin
+	$(PARITY_TORCH) --save-fp $(PARITY_RUN)-torch.pt --report $@
+
+$(REPORTS)/parity-torch-$(PARITY_TAG)-s%-ttq.json: $(REPORTS)/parity-torch-$(PARITY_TAG)-s%.json
+	$(PARITY_TORCH) --ttq-epochs 10 --lr-ttq 0.01 --ttq-t 0.05 \
+	  $(if $(wildcard $(PARITY_RUN)-torch.pt),--from-fp $(PARITY_RUN)-torch.pt) --report $@
 
 # Lockstep with PyTorch (docs/TRAINER.md, "Lockstep comparison with PyTorch"): the first
 # LOCKSTEP_STEPS iterations of CIFAR_RECIPE's FP training (one-cycle over those iterations; 3520 =

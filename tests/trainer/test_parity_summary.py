@@ -34,14 +34,15 @@ class ParitySummary(unittest.TestCase):
 
     def write(self, ours, theirs, epochs=(10, 10)):
         for s, acc in enumerate(ours, 1):
-            (self.dir / f"parity-ttq-train-he-normal-s{s}.json").write_text(
+            (self.dir / f"parity-ttq-train-he-normal-t1-s{s}.json").write_text(
                 json.dumps(ttq_report(acc, epochs[0])))
         for s, acc in enumerate(theirs, 1):
-            (self.dir / f"parity-torch-he-normal-s{s}.json").write_text(
+            (self.dir / f"parity-torch-he-normal-t1-s{s}.json").write_text(
                 json.dumps(torch_report(acc, epochs[1])))
 
     def run_script(self, seeds):
-        return subprocess.run([sys.executable, str(SCRIPT), "--reports", str(self.dir), "--seeds",
+        return subprocess.run([sys.executable, str(SCRIPT), "--reports", str(self.dir), "--tag",
+                               "he-normal-t1", "--seeds",
                                *map(str, seeds)], capture_output=True, text=True)
 
     def test_statistics(self):
@@ -50,7 +51,7 @@ class ParitySummary(unittest.TestCase):
         self.write([0.85, 0.86, 0.87], [0.88, 0.89, 0.90])
         r = self.run_script([1, 2, 3])
         self.assertEqual(r.returncode, 0, r.stderr)
-        out = json.loads((self.dir / "parity-summary-he-normal.json").read_text())
+        out = json.loads((self.dir / "parity-summary-he-normal-t1.json").read_text())
         self.assertAlmostEqual(out["ttq-train"]["mean"], 0.86)
         self.assertAlmostEqual(out["torch"]["mean"], 0.89)
         self.assertAlmostEqual(out["ttq-train"]["sd"], 0.01)
@@ -63,18 +64,22 @@ class ParitySummary(unittest.TestCase):
 
     def test_ttq_phase_where_run(self):
         self.write([0.85, 0.86], [0.88, 0.89])
-        (self.dir / "parity-ttq-train-he-normal-s2-ttq.json").write_text(
+        (self.dir / "parity-ttq-train-he-normal-t1-s2-ttq.json").write_text(
             json.dumps(ttq_report(0.855, 20)))
+        (self.dir / "parity-torch-he-normal-t1-s1-ttq.json").write_text(
+            json.dumps(torch_report(0.87, 20)))
         r = self.run_script([1, 2])
         self.assertEqual(r.returncode, 0, r.stderr)
-        out = json.loads((self.dir / "parity-summary-he-normal.json").read_text())
-        self.assertEqual(list(out["ttq_phase"]), ["2"])
-        self.assertEqual(out["ttq_phase"]["2"]["epoch"], 20)
-        self.assertAlmostEqual(out["ttq_phase"]["2"]["ttq_minus_fp"], -0.005)
+        out = json.loads((self.dir / "parity-summary-he-normal-t1.json").read_text())
+        ours, theirs = out["ttq_phase"]["ttq-train"], out["ttq_phase"]["torch"]
+        self.assertEqual((list(ours), list(theirs)), (["2"], ["1"]))
+        self.assertEqual(ours["2"]["epoch"], 20)
+        self.assertAlmostEqual(ours["2"]["ttq_minus_fp"], -0.005)
+        self.assertAlmostEqual(theirs["1"]["ttq_minus_fp"], -0.01)
 
     def test_ttq_phase_that_never_left_fp_is_refused(self):
         self.write([0.85], [0.88])
-        (self.dir / "parity-ttq-train-he-normal-s1-ttq.json").write_text(
+        (self.dir / "parity-ttq-train-he-normal-t1-s1-ttq.json").write_text(
             json.dumps(ttq_report(0.85, 10)))
         r = self.run_script([1])
         self.assertEqual(r.returncode, 1)
@@ -84,7 +89,7 @@ class ParitySummary(unittest.TestCase):
         self.write([0.85, 0.87, 0.89], [0.86, 0.87, 0.88])
         r = self.run_script([1, 2, 3])
         self.assertEqual(r.returncode, 0, r.stderr)
-        out = json.loads((self.dir / "parity-summary-he-normal.json").read_text())
+        out = json.loads((self.dir / "parity-summary-he-normal-t1.json").read_text())
         self.assertAlmostEqual(out["mean_difference"], 0.0)
         self.assertEqual(out["permutation_p"], 1.0)
 
@@ -92,22 +97,22 @@ class ParitySummary(unittest.TestCase):
         self.write([0.85, 0.86], [0.88])
         r = self.run_script([1, 2])
         self.assertEqual(r.returncode, 1)
-        self.assertIn("parity-torch-he-normal-s2.json", r.stderr)
-        self.assertFalse((self.dir / "parity-summary-he-normal.json").exists())
+        self.assertIn("parity-torch-he-normal-t1-s2.json", r.stderr)
+        self.assertFalse((self.dir / "parity-summary-he-normal-t1.json").exists())
 
     def test_reports_of_different_lengths_are_refused(self):
         self.write([0.85, 0.86], [0.88, 0.89], epochs=(10, 5))
         r = self.run_script([1, 2])
         self.assertEqual(r.returncode, 1)
         self.assertIn("different epochs", r.stderr)
-        self.assertFalse((self.dir / "parity-summary-he-normal.json").exists())
+        self.assertFalse((self.dir / "parity-summary-he-normal-t1.json").exists())
 
     def test_malformed_report_is_named(self):
         self.write([0.85], [0.88])
-        (self.dir / "parity-ttq-train-he-normal-s1.json").write_text('{"config": {}}')
+        (self.dir / "parity-ttq-train-he-normal-t1-s1.json").write_text('{"config": {}}')
         r = self.run_script([1])
         self.assertEqual(r.returncode, 1)
-        self.assertIn("parity-ttq-train-he-normal-s1.json: no epoch with eval.heldout.acc", r.stderr)
+        self.assertIn("parity-ttq-train-he-normal-t1-s1.json: no epoch with eval.heldout.acc", r.stderr)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,13 @@
 #!/usr/bin/python3
-"""Full-precision CIFAR-10 ResNet-20 training in PyTorch with ttq-train's recipe on ttq-train's
-split (docs/TRAINER.md, "FP parity with PyTorch"): what PyTorch reaches on this data, to compare
-with `make train-cifar-fp`. The networks, optimizer groups and augmentation are ttq_torch.py's.
+"""CIFAR-10 ResNet-20 training in PyTorch with ttq-train's recipe on ttq-train's split
+(docs/TRAINER.md, "FP parity with PyTorch"): what PyTorch reaches on this data, to compare with
+`make train-cifar-fp` (and, with --ttq-epochs, `make train-cifar`'s TTQ phase: ttq-train's
+begin_quantized, momentum kept, Wp / Wn at lr * --scale-lr-mult, one-cycle from --lr-ttq). The
+networks, optimizer groups, quantizer and augmentation are ttq_torch.py's.
 
   ttq_torch_train.py --epochs 10 --seed 1 --report build/reports/parity-torch-s1.json
+  ttq_torch_train.py --epochs 10 --seed 1 --save-fp fp.pt      # then, the same as one 20-epoch run:
+  ttq_torch_train.py --epochs 10 --seed 1 --from-fp fp.pt --ttq-epochs 10 --report ...
 
 Recipe (the Makefile's CIFAR_RECIPE): SGD, Nesterov momentum 0.9, weight decay 5e-4 on the conv /
 linear weights only, PyTorch's OneCycleLR stepped per iteration (peak 0.1, 15% warm-up), batch 128,
@@ -103,19 +107,11 @@ def train_step(net, opt, sched, xb, t):
     return out, loss
 
 
-def train(a):
-    torch.set_num_threads(a.threads)
-    torch.manual_seed(a.seed)
-    gen = np.random.default_rng(a.seed)
-    splits = load_cifar(a.data_dir)
+def run_epochs(net, opt, sched, a, gen, splits, first, count, history, phase):
+    """count epochs of the recipe's loop (data order and crops drawn from gen), numbered from
+    first + 1; each epoch's figures are appended to history."""
     x, y = splits["train"]
-    net = ref.make_net("resnet20", 3, 32, 10)
-    if a.init == "torch":
-        torch_init(net)
-    iters = math.ceil(len(x) / a.batch)
-    opt, sched = recipe_optimizer(net, a, a.epochs * iters)
-    history = []
-    for epoch in range(a.epochs):
+    for epoch in range(first, first + count):
         order, t0, seen, correct, loss_sum = gen.permutation(len(x)), time.perf_counter(), 0, 0, 0.0
         for s in range(0, len(x), a.batch):
             idx = order[s:s + a.batch]
@@ -127,17 +123,83 @@ def train(a):
             correct += int((out.argmax(1) == t).sum())
         secs = time.perf_counter() - t0
         ev = {k: evaluate(net, *splits[k], a.normalize) for k in splits if k != "train"}
-        history.append({"epoch": epoch + 1, "train_loss": loss_sum / seen, "train_acc": correct / seen,
-                        "seconds": secs, "images_per_s": seen / secs, "eval": ev})
-        print(f"epoch {epoch + 1}/{a.epochs} loss {loss_sum / seen:.4f} train {100 * correct / seen:.2f}% "
+        history.append({"epoch": epoch + 1, "phase": phase, "train_loss": loss_sum / seen,
+                        "train_acc": correct / seen, "seconds": secs, "images_per_s": seen / secs,
+                        "eval": ev})
+        print(f"{phase} epoch {epoch + 1}/{a.epochs + a.ttq_epochs} loss {loss_sum / seen:.4f} "
+              f"train {100 * correct / seen:.2f}% "
               + " ".join(f"{k} {100 * v['acc']:.2f}%" for k, v in ev.items())
               + f" {seen / secs:.0f} img/s", flush=True)
+
+
+def save_fp(path, net, opt, gen, history):
+    """The state at the end of the FP phase: weights, BN statistics, momentum buffers, the data
+    generator and the history, so that --from-fp continues exactly as one run would."""
+    state = {"net": net.state_dict(), "gen": gen.bit_generator.state, "history": history,
+             "momentum": [opt.state[p].get("momentum_buffer") for p in net.parameters()]}
+    tmp = path + ".tmp"
+    torch.save(state, tmp)
+    os.replace(tmp, path)
+
+
+def ttq_phase(net, a, momentum, total_steps):
+    """ttq-train's quantized phase: Net::begin_quantized (ref.begin_ttq at threshold t), the
+    latent weights keep their momentum (Wp / Wn start from none), Wp / Wn at lr * scale-lr-mult,
+    one-cycle over the phase from --lr-ttq."""
+    ref.begin_ttq(net, t=a.ttq_t)
+    opt = ref.make_optimizer(net, a.lr_ttq, a.momentum, a.weight_decay, True, a.scale_lr_mult)
+    for p, buf in zip(net.parameters(), momentum):
+        if buf is not None:
+            opt.state[p]["momentum_buffer"] = buf.clone()
+    sched = torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=[g["lr"] for g in opt.param_groups], total_steps=total_steps, pct_start=0.15,
+        cycle_momentum=a.cycle_momentum)
+    return opt, sched
+
+
+def train(a):
+    torch.set_num_threads(a.threads)
+    torch.manual_seed(a.seed)
+    gen = np.random.default_rng(a.seed)
+    splits = load_cifar(a.data_dir)
+    net = ref.make_net("resnet20", 3, 32, 10)
+    if a.init == "torch":
+        torch_init(net)
+    if a.train_limit:
+        splits["train"] = tuple(v[:a.train_limit] for v in splits["train"])
+    iters = math.ceil(len(splits["train"][0]) / a.batch)
+    if a.from_fp:
+        try:
+            state = torch.load(a.from_fp)
+            net.load_state_dict(state["net"])
+        except (OSError, RuntimeError, KeyError, EOFError) as e:
+            raise SystemExit(f"--from-fp {a.from_fp}: not an FP-phase state of this script ({e})")
+        if len(state["history"]) != a.epochs:
+            raise SystemExit(f"--from-fp {a.from_fp}: saved after {len(state['history'])} FP epochs, "
+                             f"not --epochs {a.epochs}")
+        gen.bit_generator.state, history, momentum = state["gen"], state["history"], state["momentum"]
+    else:
+        opt, sched = recipe_optimizer(net, a, a.epochs * iters)
+        history = []
+        run_epochs(net, opt, sched, a, gen, splits, 0, a.epochs, history, "fp")
+        if a.save_fp:
+            save_fp(a.save_fp, net, opt, gen, history)
+        momentum = [opt.state[p].get("momentum_buffer") for p in net.parameters()]
+    if a.ttq_epochs:
+        opt, sched = ttq_phase(net, a, momentum, a.ttq_epochs * iters)
+        run_epochs(net, opt, sched, a, gen, splits, a.epochs, a.ttq_epochs, history, "ttq")
     return history
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--epochs", type=int, default=10, help="full-precision epochs")
+    ap.add_argument("--ttq-epochs", type=int, default=0, help="TTQ epochs after them")
+    ap.add_argument("--lr-ttq", type=float, default=0.01)
+    ap.add_argument("--ttq-t", type=float, default=0.05, help="TTQ threshold factor")
+    ap.add_argument("--scale-lr-mult", type=float, default=0.01, help="Wp / Wn learning-rate factor")
+    ap.add_argument("--save-fp", default="", help="write the state at the end of the FP phase here")
+    ap.add_argument("--from-fp", default="", help="start the TTQ phase from a --save-fp state")
     ap.add_argument("--lr", type=float, default=0.1)
     ap.add_argument("--momentum", type=float, default=0.9)
     ap.add_argument("--weight-decay", type=float, default=5e-4)
@@ -146,17 +208,24 @@ def main():
     ap.add_argument("--init", default="he-normal", choices=["he-normal", "torch"])
     ap.add_argument("--normalize", action="store_true", help="per-channel mean / std inputs")
     ap.add_argument("--cycle-momentum", action="store_true", help="OneCycleLR's momentum cycling")
+    ap.add_argument("--train-limit", type=int, default=0, help="first N training images (0: all)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--data-dir", default="")
     ap.add_argument("--report", default="", help="write the history and final figures here (JSON)")
     a = ap.parse_args()
+    if a.ttq_epochs < 0 or a.train_limit < 0 or not a.lr_ttq > 0 or not 0 < a.ttq_t < 1 or a.scale_lr_mult < 0:
+        raise SystemExit("--ttq-epochs, --train-limit must be >= 0, --lr-ttq > 0, --ttq-t in (0, 1), "
+                         "--scale-lr-mult >= 0")
+    if a.from_fp and not a.ttq_epochs:
+        raise SystemExit("--from-fp: nothing to train without --ttq-epochs")
     if a.epochs < 1 or a.batch < 2 or a.threads < 1 or a.crop_pad < 0 or not a.lr > 0:
         raise SystemExit("--epochs, --threads must be >= 1, --batch >= 2, --crop-pad >= 0, --lr > 0")
     if a.report and not os.path.isdir(os.path.dirname(os.path.abspath(a.report))):
         raise SystemExit(f"--report {a.report}: directory does not exist")
     history = train(a)
-    report = {"config": {k: v for k, v in vars(a).items() if k not in ("report", "data_dir")},
+    report = {"config": {k: v for k, v in vars(a).items()
+                         if k not in ("report", "data_dir", "save_fp", "from_fp")},
               "torch": torch.__version__, "history": history, "final": history[-1]["eval"]}
     if a.report:
         tmp = a.report + ".tmp"
