@@ -167,6 +167,8 @@ def train(a):
         torch_init(net)
     if a.train_limit:
         splits["train"] = tuple(v[:a.train_limit] for v in splits["train"])
+    if a.eval_limit:
+        splits.update({k: tuple(v[:a.eval_limit] for v in splits[k]) for k in splits if k != "train"})
     iters = math.ceil(len(splits["train"][0]) / a.batch)
     if a.from_fp:
         try:
@@ -209,13 +211,14 @@ def main():
     ap.add_argument("--normalize", action="store_true", help="per-channel mean / std inputs")
     ap.add_argument("--cycle-momentum", action="store_true", help="OneCycleLR's momentum cycling")
     ap.add_argument("--train-limit", type=int, default=0, help="first N training images (0: all)")
+    ap.add_argument("--eval-limit", type=int, default=0, help="evaluate on the first N images (0: all)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--data-dir", default="")
     ap.add_argument("--report", default="", help="write the history and final figures here (JSON)")
     a = ap.parse_args()
-    if a.ttq_epochs < 0 or a.train_limit < 0 or not a.lr_ttq > 0 or not 0 < a.ttq_t < 1 or a.scale_lr_mult < 0:
-        raise SystemExit("--ttq-epochs, --train-limit must be >= 0, --lr-ttq > 0, --ttq-t in (0, 1), "
+    if a.ttq_epochs < 0 or a.train_limit < 0 or a.eval_limit < 0 or not a.lr_ttq > 0 or not 0 < a.ttq_t < 1 or a.scale_lr_mult < 0:
+        raise SystemExit("--ttq-epochs, --train-limit, --eval-limit must be >= 0, --lr-ttq > 0, --ttq-t in (0, 1), "
                          "--scale-lr-mult >= 0")
     if a.from_fp and not a.ttq_epochs:
         raise SystemExit("--from-fp: nothing to train without --ttq-epochs")
