@@ -112,7 +112,8 @@ class ParitySummary(unittest.TestCase):
         (self.dir / "parity-ttq-train-he-normal-t1-s1.json").write_text('{"config": {}}')
         r = self.run_script([1])
         self.assertEqual(r.returncode, 1)
-        self.assertIn("parity-ttq-train-he-normal-t1-s1.json: no epoch with eval.heldout.acc", r.stderr)
+        self.assertIn("parity-ttq-train-he-normal-t1-s1.json: no epoch with eval.heldout.acc",
+                      r.stderr)
 
 
 if __name__ == "__main__":

@@ -168,7 +168,8 @@ def train(a):
     if a.train_limit:
         splits["train"] = tuple(v[:a.train_limit] for v in splits["train"])
     if a.eval_limit:
-        splits.update({k: tuple(v[:a.eval_limit] for v in splits[k]) for k in splits if k != "train"})
+        splits.update({k: tuple(v[:a.eval_limit] for v in splits[k])
+                       for k in splits if k != "train"})
     iters = math.ceil(len(splits["train"][0]) / a.batch)
     if a.from_fp:
         try:
@@ -177,9 +178,10 @@ def train(a):
         except (OSError, RuntimeError, KeyError, EOFError) as e:
             raise SystemExit(f"--from-fp {a.from_fp}: not an FP-phase state of this script ({e})")
         if len(state["history"]) != a.epochs:
-            raise SystemExit(f"--from-fp {a.from_fp}: saved after {len(state['history'])} FP epochs, "
-                             f"not --epochs {a.epochs}")
-        gen.bit_generator.state, history, momentum = state["gen"], state["history"], state["momentum"]
+            raise SystemExit(f"--from-fp {a.from_fp}: saved after {len(state['history'])} FP "
+                             f"epochs, not --epochs {a.epochs}")
+        gen.bit_generator.state = state["gen"]
+        history, momentum = state["history"], state["momentum"]
     else:
         opt, sched = recipe_optimizer(net, a, a.epochs * iters)
         history = []
@@ -199,7 +201,7 @@ def main():
     ap.add_argument("--ttq-epochs", type=int, default=0, help="TTQ epochs after them")
     ap.add_argument("--lr-ttq", type=float, default=0.01)
     ap.add_argument("--ttq-t", type=float, default=0.05, help="TTQ threshold factor")
-    ap.add_argument("--scale-lr-mult", type=float, default=0.01, help="Wp / Wn learning-rate factor")
+    ap.add_argument("--scale-lr-mult", type=float, default=0.01, help="Wp / Wn lr factor")
     ap.add_argument("--save-fp", default="", help="write the state at the end of the FP phase here")
     ap.add_argument("--from-fp", default="", help="start the TTQ phase from a --save-fp state")
     ap.add_argument("--lr", type=float, default=0.1)
@@ -211,19 +213,21 @@ def main():
     ap.add_argument("--normalize", action="store_true", help="per-channel mean / std inputs")
     ap.add_argument("--cycle-momentum", action="store_true", help="OneCycleLR's momentum cycling")
     ap.add_argument("--train-limit", type=int, default=0, help="first N training images (0: all)")
-    ap.add_argument("--eval-limit", type=int, default=0, help="evaluate on the first N images (0: all)")
+    ap.add_argument("--eval-limit", type=int, default=0, help="first N images of each eval split")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--data-dir", default="")
     ap.add_argument("--report", default="", help="write the history and final figures here (JSON)")
     a = ap.parse_args()
-    if a.ttq_epochs < 0 or a.train_limit < 0 or a.eval_limit < 0 or not a.lr_ttq > 0 or not 0 < a.ttq_t < 1 or a.scale_lr_mult < 0:
-        raise SystemExit("--ttq-epochs, --train-limit, --eval-limit must be >= 0, --lr-ttq > 0, --ttq-t in (0, 1), "
-                         "--scale-lr-mult >= 0")
+    if min(a.ttq_epochs, a.train_limit, a.eval_limit, a.scale_lr_mult) < 0 or not a.lr_ttq > 0 \
+            or not 0 < a.ttq_t < 1:
+        raise SystemExit("--ttq-epochs, --train-limit, --eval-limit, --scale-lr-mult must be >= 0, "
+                         "--lr-ttq > 0, --ttq-t in (0, 1)")
     if a.from_fp and not a.ttq_epochs:
         raise SystemExit("--from-fp: nothing to train without --ttq-epochs")
     if a.epochs < 1 or a.batch < 2 or a.threads < 1 or a.crop_pad < 0 or not a.lr > 0:
-        raise SystemExit("--epochs, --threads must be >= 1, --batch >= 2, --crop-pad >= 0, --lr > 0")
+        raise SystemExit("--epochs, --threads must be >= 1, --batch >= 2, --crop-pad >= 0, "
+                         "--lr > 0")
     if a.report and not os.path.isdir(os.path.dirname(os.path.abspath(a.report))):
         raise SystemExit(f"--report {a.report}: directory does not exist")
     history = train(a)
