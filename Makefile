@@ -278,7 +278,7 @@ train-cifar-parity: $(foreach s,$(PARITY_SEEDS),$(REPORTS)/parity-ttq-train-$(PA
 
 parity-ttq-train-bin: deps $(BUILD)/CMakeCache.txt
 	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-train
-	@mkdir -p $(REPORTS)
+	@mkdir -p $(REPORTS) $(BUILD)/train
 
 $(REPORTS)/parity-ttq-train-$(PARITY_TAG)-s%.json: | parity-ttq-train-bin
 	$(PARITY_TTQ_TRAIN) --stop-after 10

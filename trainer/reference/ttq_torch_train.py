@@ -228,8 +228,9 @@ def main():
     if a.epochs < 1 or a.batch < 2 or a.threads < 1 or a.crop_pad < 0 or not a.lr > 0:
         raise SystemExit("--epochs, --threads must be >= 1, --batch >= 2, --crop-pad >= 0, "
                          "--lr > 0")
-    if a.report and not os.path.isdir(os.path.dirname(os.path.abspath(a.report))):
-        raise SystemExit(f"--report {a.report}: directory does not exist")
+    for opt, path in (("--report", a.report), ("--save-fp", a.save_fp)):
+        if path and not os.path.isdir(os.path.dirname(os.path.abspath(path))):
+            raise SystemExit(f"{opt} {path}: directory does not exist")
     history = train(a)
     report = {"config": {k: v for k, v in vars(a).items()
                          if k not in ("report", "data_dir", "save_fp", "from_fp")},
