@@ -190,7 +190,8 @@ regress-config: deps $(BUILD)/CMakeCache.txt
 TRAIN_SEED    ?= 1
 TRAIN_THREADS ?= 2
 TRAIN_FLAGS   ?=
-TTQ_TRAIN     := OMP_WAIT_POLICY=passive $(BUILD)/trainer/ttq-train --seed $(TRAIN_SEED) \
+TTQ_TRAIN_BIN := OMP_WAIT_POLICY=passive $(BUILD)/trainer/ttq-train
+TTQ_TRAIN     := $(TTQ_TRAIN_BIN) --seed $(TRAIN_SEED) \
                  --threads $(TRAIN_THREADS) $(if $(RESUME),--resume) $(TRAIN_FLAGS)
 # train_model(model, dataset, extra flags)
 define train_model
@@ -269,7 +270,7 @@ PARITY_INIT  ?= he-normal
 PARITY_SEEDS ?= $(TRAIN_SEED)
 PARITY_TAG    = $(PARITY_INIT)-t$(TRAIN_THREADS)
 PARITY_RUN    = $(BUILD)/train/parity-$(PARITY_TAG)-s$*
-PARITY_TTQ_TRAIN = OMP_WAIT_POLICY=passive $(BUILD)/trainer/ttq-train --seed $* \
+PARITY_TTQ_TRAIN = $(TTQ_TRAIN_BIN) --seed $* \
                    --threads $(TRAIN_THREADS) --model resnet20 --dataset cifar10 $(CIFAR_RECIPE) \
                    --init $(PARITY_INIT) --no-export --outdir $(PARITY_RUN)
 train-cifar-parity: $(foreach s,$(PARITY_SEEDS),$(REPORTS)/parity-ttq-train-$(PARITY_TAG)-s$(s).json \

@@ -56,24 +56,6 @@ uint64_t pixel_checksum(const Tensor& x) {
   return sum;
 }
 
-// Inference-mode logits [N][classes] of the first n images of d.
-std::vector<float> eval_logits(Net& net, const ttq::Dataset& d, int n, int& correct) {
-  std::vector<float> r;
-  Tensor x;
-  std::vector<uint8_t> labels;
-  correct = 0;
-  for (int s = 0; s < n; s += 500) {
-    std::vector<int> idx;
-    for (int i = s; i < std::min(n, s + 500); ++i) idx.push_back(i);
-    make_batch(d, idx, false, 0, nullptr, x, labels);
-    const Tensor& out = net.forward(x, false);
-    correct += softmax_ce(out, labels, nullptr).correct;
-    for (int i = 0; i < out.n; ++i)
-      for (int c = 0; c < out.c; ++c) r.push_back(out.row(c)[i]);
-  }
-  return r;
-}
-
 int run(int argc, char** argv) {
   TrainConfig cfg;
   cfg.model = "resnet20", cfg.dataset = "cifar10", cfg.lr_fp = 0.1, cfg.schedule = "onecycle";
@@ -103,9 +85,10 @@ int run(int argc, char** argv) {
 
   ttq::Dataset train = ttq::load_dataset(cfg.dataset, "train");
   if (cfg.train_limit > 0) train = ttq::head(train, cfg.train_limit);
-  const ttq::Dataset held = ttq::load_dataset(cfg.dataset, "heldout");
+  ttq::Dataset held = ttq::load_dataset(cfg.dataset, "heldout");
   if (eval_images > held.n)
     throw std::invalid_argument("--eval-images: the heldout split has " + std::to_string(held.n));
+  held = ttq::head(held, eval_images);
   Net net = make_net(cfg.model, train.c, train.h, train.w, train.num_classes);
   init_weights(net, cfg.seed, cfg.init);
   Bundle b;
@@ -147,8 +130,8 @@ int run(int argc, char** argv) {
   for (auto [name, v] : {std::pair{"index", &index}, {"dy", &dy}, {"dx", &dx}, {"flip", &flip}})
     b.add(std::string("batch.") + name, {int(v->size())}, v->data());
   add_state(b, net, "final.", true);
-  int correct = 0;
-  const std::vector<float> logits = eval_logits(net, held, eval_images, correct);
+  std::vector<float> logits;
+  const EvalResult held_eval = evaluate(net, held, 500, &logits);
   b.add("eval.logits", {eval_images, train.num_classes}, logits.data());
   ttq::write_file_atomic(out, std::string_view(b.finish()));
   json meta = {
@@ -158,7 +141,7 @@ int run(int argc, char** argv) {
       {"probes", probes},
       {"iterations", rec},
       {"eval",
-       {{"split", held.split}, {"n", eval_images}, {"acc", double(correct) / eval_images}}}};
+       {{"split", held.split}, {"n", eval_images}, {"acc", held_eval.accuracy}}}};
   ttq::write_json_atomic(out + ".json", meta);
   return 0;
 }

@@ -132,11 +132,12 @@ def run_epochs(net, opt, sched, a, gen, splits, first, count, history, phase):
               + f" {seen / secs:.0f} img/s", flush=True)
 
 
-def save_fp(path, net, opt, gen, history):
-    """The state at the end of the FP phase: weights, BN statistics, momentum buffers, the data
-    generator and the history, so that --from-fp continues exactly as one run would."""
+def save_fp(path, net, momentum, gen, history):
+    """The state at the end of the FP phase: weights, BN statistics, momentum buffers (in
+    net.parameters() order), the data generator and the history, so that --from-fp continues
+    exactly as one run would."""
     state = {"net": net.state_dict(), "gen": gen.bit_generator.state, "history": history,
-             "momentum": [opt.state[p].get("momentum_buffer") for p in net.parameters()]}
+             "momentum": momentum}
     tmp = path + ".tmp"
     torch.save(state, tmp)
     os.replace(tmp, path)
@@ -186,9 +187,9 @@ def train(a):
         opt, sched = recipe_optimizer(net, a, a.epochs * iters)
         history = []
         run_epochs(net, opt, sched, a, gen, splits, 0, a.epochs, history, "fp")
-        if a.save_fp:
-            save_fp(a.save_fp, net, opt, gen, history)
         momentum = [opt.state[p].get("momentum_buffer") for p in net.parameters()]
+        if a.save_fp:
+            save_fp(a.save_fp, net, momentum, gen, history)
     if a.ttq_epochs:
         opt, sched = ttq_phase(net, a, momentum, a.ttq_epochs * iters)
         run_epochs(net, opt, sched, a, gen, splits, a.epochs, a.ttq_epochs, history, "ttq")

@@ -44,19 +44,24 @@ void make_batch(const Dataset& d, std::span<const int> idx, bool augment, int cr
   }
 }
 
-EvalResult evaluate(Net& net, const Dataset& d, int batch) {
+EvalResult evaluate(Net& net, const Dataset& d, int batch, std::vector<float>* logits) {
   EvalResult r;
   Tensor x;
   std::vector<uint8_t> labels;
   std::vector<int> idx;
   double loss = 0;
   long correct = 0;
+  if (logits) logits->clear();
   for (int s = 0; s < d.n; s += batch) {
     const int e = std::min(d.n, s + batch);
     idx.resize(size_t(e - s));
     for (int i = s; i < e; ++i) idx[size_t(i - s)] = i;
     make_batch(d, idx, false, 0, nullptr, x, labels);
-    const LossResult lr = softmax_ce(net.forward(x, false), labels, nullptr);
+    const Tensor& out = net.forward(x, false);
+    const LossResult lr = softmax_ce(out, labels, nullptr);
+    if (logits)
+      for (int i = 0; i < out.n; ++i)
+        for (int c = 0; c < out.c; ++c) logits->push_back(out.row(c)[i]);
     loss += lr.loss_sum;
     correct += lr.correct;
   }

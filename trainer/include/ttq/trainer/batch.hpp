@@ -34,6 +34,9 @@ struct EvalResult {
   double loss = 0, accuracy = 0;
   int n = 0;
 };
-EvalResult evaluate(Net& net, const Dataset& d, int batch = 500);
+// Inference-mode loss and accuracy over d in batches of `batch`; logits (if given) receives the
+// logits, [image][class].
+EvalResult evaluate(Net& net, const Dataset& d, int batch = 500,
+                    std::vector<float>* logits = nullptr);
 
 }  // namespace ttq::train
