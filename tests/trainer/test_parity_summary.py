@@ -76,6 +76,43 @@ class ParitySummary(unittest.TestCase):
         self.assertEqual(ours["2"]["epoch"], 20)
         self.assertAlmostEqual(ours["2"]["ttq_minus_fp"], -0.005)
         self.assertAlmostEqual(theirs["1"]["ttq_minus_fp"], -0.01)
+        # One run a side: a difference, but no spread and no regrouping to test it with.
+        c = out["ttq_phase_comparison"]["ttq"]
+        self.assertAlmostEqual(c["mean_difference"], -0.015)
+        self.assertIsNone(c["welch_t"])
+        self.assertIsNone(c["permutation_p"])
+
+    def test_ttq_phase_comparison(self):
+        self.write([0.85, 0.86], [0.88, 0.89])
+        for side, make, accs in (("ttq-train", ttq_report, (0.855, 0.865)),
+                                 ("torch", torch_report, (0.87, 0.88))):
+            for s, acc in enumerate(accs, 1):
+                (self.dir / f"parity-{side}-he-normal-t1-s{s}-ttq.json").write_text(
+                    json.dumps(make(acc, 20)))
+        r = self.run_script([1, 2])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        c = json.loads((self.dir / "parity-summary-he-normal-t1.json").read_text())[
+            "ttq_phase_comparison"]
+        # TTQ: 0.860 vs 0.875, sd 0.00707 each: t = -0.015 / sqrt(2 * 5e-5 / 2) = -2.1213; of the
+        # C(4, 2) = 6 regroupings, the observed one and its mirror reach |d| = 0.015: p = 2 / 6.
+        self.assertAlmostEqual(c["ttq"]["torch"]["mean"], 0.875)
+        self.assertAlmostEqual(c["ttq"]["mean_difference"], -0.015)
+        self.assertAlmostEqual(c["ttq"]["welch_t"], -2.1213, places=3)
+        self.assertAlmostEqual(c["ttq"]["permutation_p"], 2 / 6)
+        # TTQ - FP: +0.005 twice vs -0.01 twice: no spread on either side, no t.
+        self.assertAlmostEqual(c["ttq_minus_fp"]["mean_difference"], 0.015)
+        self.assertIsNone(c["ttq_minus_fp"]["welch_t"])
+        self.assertAlmostEqual(c["ttq_minus_fp"]["permutation_p"], 2 / 6)
+
+    def test_ttq_phase_of_one_side_only_is_not_compared(self):
+        self.write([0.85], [0.88])
+        (self.dir / "parity-torch-he-normal-t1-s1-ttq.json").write_text(
+            json.dumps(torch_report(0.87, 20)))
+        r = self.run_script([1])
+        self.assertEqual(r.returncode, 0, r.stderr)
+        out = json.loads((self.dir / "parity-summary-he-normal-t1.json").read_text())
+        self.assertEqual(list(out["ttq_phase"]["torch"]), ["1"])
+        self.assertNotIn("ttq_phase_comparison", out)
 
     def test_ttq_phase_that_never_left_fp_is_refused(self):
         self.write([0.85], [0.88])
