@@ -20,7 +20,7 @@ CLOCK_NS     ?= 5.0
 .PHONY: systemc-example
 .PHONY: test-sanitize fuzz check-all
 .PHONY: help deps deps-torch build test sim train train-unstructured train-sparse train-mnist \
-        train-mnist-unstructured train-sweep train-cifar-fp train-cifar train-cifar-2of4 train-cifar-parity train-cifar-parity-ttq parity-ttq-train-bin train-cifar-lockstep bench regress regress-config lint synth \
+        train-mnist-unstructured train-sweep train-cifar-fp train-cifar train-cifar-2of4 train-cifar-parity train-cifar-parity-ttq parity-dirs parity-ttq-train-bin train-cifar-lockstep bench regress regress-config lint synth \
         synth-sweep synth-sparse data clean format
 
 help:
@@ -190,7 +190,7 @@ regress-config: deps $(BUILD)/CMakeCache.txt
 TRAIN_SEED    ?= 1
 TRAIN_THREADS ?= 2
 TRAIN_FLAGS   ?=
-TTQ_TRAIN_BIN := OMP_WAIT_POLICY=passive $(BUILD)/trainer/ttq-train
+TTQ_TRAIN_BIN := $(BUILD)/trainer/ttq-train
 TTQ_TRAIN     := $(TTQ_TRAIN_BIN) --seed $(TRAIN_SEED) \
                  --threads $(TRAIN_THREADS) $(if $(RESUME),--resume) $(TRAIN_FLAGS)
 # train_model(model, dataset, extra flags)
@@ -277,9 +277,11 @@ train-cifar-parity: $(foreach s,$(PARITY_SEEDS),$(REPORTS)/parity-ttq-train-$(PA
                                                 $(REPORTS)/parity-torch-$(PARITY_TAG)-s$(s).json)
 	./scripts/parity-summary --reports $(REPORTS) --tag $(PARITY_TAG) --seeds $(PARITY_SEEDS)
 
-parity-ttq-train-bin: deps $(BUILD)/CMakeCache.txt
-	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-train
+parity-dirs:
 	@mkdir -p $(REPORTS) $(BUILD)/train
+
+parity-ttq-train-bin: deps $(BUILD)/CMakeCache.txt | parity-dirs
+	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-train
 
 $(REPORTS)/parity-ttq-train-$(PARITY_TAG)-s%.json: | parity-ttq-train-bin
 	$(PARITY_TTQ_TRAIN) --stop-after 10
@@ -299,7 +301,7 @@ $(REPORTS)/parity-ttq-train-$(PARITY_TAG)-s%-ttq.json: $(REPORTS)/parity-ttq-tra
 
 PARITY_TORCH = OMP_WAIT_POLICY=passive /usr/bin/python3 trainer/reference/ttq_torch_train.py \
                --epochs 10 --seed $* --threads $(TRAIN_THREADS) --init $(PARITY_INIT)
-$(REPORTS)/parity-torch-$(PARITY_TAG)-s%.json: | parity-ttq-train-bin
+$(REPORTS)/parity-torch-$(PARITY_TAG)-s%.json: | parity-dirs
 	$(PARITY_TORCH) --save-fp $(PARITY_RUN)-torch.pt --report $@
 
 $(REPORTS)/parity-torch-$(PARITY_TAG)-s%-ttq.json: $(REPORTS)/parity-torch-$(PARITY_TAG)-s%.json
@@ -317,7 +319,7 @@ LOCKSTEP_FILE    = $(BUILD)/train/lockstep-cifar-$(LOCKSTEP_STEPS)-s$(TRAIN_SEED
 train-cifar-lockstep: deps $(BUILD)/CMakeCache.txt
 	@$(CMAKE_BUILD) -j $(JOBS) --target ttq-train-lockstep
 	@mkdir -p $(REPORTS) $(BUILD)/train
-	OMP_WAIT_POLICY=passive $(BUILD)/tests/trainer/ttq-train-lockstep --seed $(TRAIN_SEED) \
+	$(BUILD)/tests/trainer/ttq-train-lockstep --seed $(TRAIN_SEED) \
 	  --threads $(TRAIN_THREADS) --steps $(LOCKSTEP_STEPS) --batch 128 --lr 0.1 --weight-decay 5e-4 \
 	  --eval-images 5000 --probe $(LOCKSTEP_PROBES) --out $(LOCKSTEP_FILE)
 	OMP_WAIT_POLICY=passive /usr/bin/python3 trainer/reference/ttq_torch_lockstep.py $(LOCKSTEP_FILE) \

@@ -33,6 +33,7 @@
 #include "ttq/dataset.hpp"
 #include "ttq/fileio.hpp"
 #include "ttq/tool_main.hpp"
+#include "ttq/trainer/process.hpp"
 #include "ttq/trainer/options.hpp"
 #include "ttq/trainer/train.hpp"
 
@@ -57,6 +58,7 @@ uint64_t pixel_checksum(const Tensor& x) {
 }
 
 int run(int argc, char** argv) {
+  setup_training_process(argv);
   TrainConfig cfg;
   cfg.model = "resnet20", cfg.dataset = "cifar10", cfg.lr_fp = 0.1, cfg.schedule = "onecycle";
   cfg.nesterov = true;

@@ -1,45 +1,20 @@
 // ttq-train: trains a network full precision then with Trained Ternary Quantization (or the TWN /
 // BWN baselines) on a real dataset and exports it to a .ttq file checked by the golden model.
-#include <malloc.h>
-#include <unistd.h>
-
 #include <CLI/CLI.hpp>
 #include <cstdlib>
 #include <exception>
 #include <iostream>
-#include <utility>
 
 #include "ttq/fileio.hpp"
 #include "ttq/tool_main.hpp"
 #include "ttq/trainer/options.hpp"
+#include "ttq/trainer/process.hpp"
 #include "ttq/trainer/train.hpp"
 
 namespace {
 
 int run(int argc, char** argv) {
-  // OpenMP threads that spin while waiting slowed training ~3x when other jobs shared the cores;
-  // libgomp reads its policy at load time, so set it and start again (once) unless the user chose.
-  // glibc reads its tunables at load time too: malloc.hugetlb=1 backs the heap with transparent
-  // huge pages (where THP is "madvise" or "always"), so the ~1.3 GB of activations, gradients and
-  // GEMM buffers of resnet20 at batch 128 are first touched in 2 MB pages: 325,000 page faults
-  // -> 1,400 and ~2.5 s less in the first epoch on a VM where a fault costs ~7 us. Arithmetic is
-  // unchanged: runs stay bit-identical.
-  bool restart = false;
-  for (const auto& [name, value] : {std::pair{"OMP_WAIT_POLICY", "passive"},
-                                    std::pair{"GLIBC_TUNABLES", "glibc.malloc.hugetlb=1"}}) {
-    if (!std::getenv(name)) {
-      ::setenv(name, value, 1);
-      restart = true;
-    }
-  }
-  if (restart) {
-    ::execv("/proc/self/exe", argv);  // returns only on failure: then run with the defaults
-  }
-  // Eigen's GEMM allocates its packing buffers per product; above glibc's mmap threshold every
-  // one was a fresh mmap, page-faulted and zeroed by the kernel (~8% of resnet20 training time in
-  // perf). Keep freed blocks in the heap instead. Arithmetic is unchanged.
-  ::mallopt(M_MMAP_THRESHOLD, 512 << 20);
-  ::mallopt(M_TRIM_THRESHOLD, 1 << 30);
+  ttq::train::setup_training_process(argv);
   ttq::train::TrainConfig c;
   CLI::App app{"ttq-train: Trained Ternary Quantization (Zhu et al. 2017) trainer and .ttq export"};
   std::string data_dir;
